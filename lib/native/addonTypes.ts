@@ -1,0 +1,88 @@
+/**
+ * The shape of the native addon (native/addon/*.cpp) as seen from TypeScript.
+ * Only lib/ code talks to it; users see the classes that wrap it.
+ */
+
+export interface NativeTensorType {
+  id: number;
+  name: string;
+  blockSize: number;
+  typeSize: number;
+  canDequantize: boolean;
+  canQuantize: boolean;
+}
+
+export interface NativeGgufInfo {
+  version: number;
+  alignment: number;
+  dataOffset: number;
+  fileSize: number;
+}
+
+export interface NativeMetadataEntry {
+  key: string;
+  type: number;
+  /** Absolute offset of the record. */
+  offset: number;
+  /** Scalars only. */
+  value?: number | bigint | boolean | string;
+  /** Arrays only. */
+  itemType?: number;
+  count?: number;
+}
+
+export interface NativeTensorInfo {
+  name: string;
+  typeId: number;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+export type NativeArrayItems =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array
+  | BigUint64Array
+  | BigInt64Array
+  | string[];
+
+export interface NativeGgufHandle {
+  info(): NativeGgufInfo;
+  metadata(): NativeMetadataEntry[];
+  readArray(kvIndex: number, start: number, count: number): NativeArrayItems;
+  tensors(): NativeTensorInfo[];
+  tensorBytes(tensorIndex: number): Buffer;
+  dequantize(tensorIndex: number): Promise<Float32Array>;
+  close(): void;
+}
+
+export interface NativeCudaDevice {
+  index: number;
+  name: string;
+  computeCapability: string;
+  totalMemory: number;
+}
+
+export interface NativeCuda {
+  /** Throws with the CUDA runtime's reason when no usable device exists. */
+  devices(): NativeCudaDevice[];
+  dequantize(typeId: number, bytes: Uint8Array, elementCount: number): Promise<Float32Array>;
+}
+
+export interface NativeAddon {
+  backend: 'cpu' | 'cuda';
+  cpuFeatures(): Record<'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512bw' | 'avx512vl', boolean>;
+  GgufHandle: { open(path: string): Promise<NativeGgufHandle> };
+  tensorTypes(): NativeTensorType[];
+  quantize(typeId: number, values: Float32Array, rowLength: number): Promise<Uint8Array>;
+  dequantize(typeId: number, bytes: Uint8Array, elementCount: number): Promise<Float32Array>;
+  fillRandomNormal(target: Float32Array, seed: number, firstIndex: number, std: number): Promise<void>;
+  /** Present in the CUDA build only. */
+  cuda?: NativeCuda;
+}

@@ -1,0 +1,168 @@
+#include "formats_binding.h"
+
+#include "common/parallel_for.h"
+#include "common/random_normal.h"
+#include "formats/dequantize.h"
+#include "formats/quantize.h"
+#include "formats/tensor_type.h"
+#include "promise_worker.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <memory>
+#include <string>
+
+namespace llava_addon {
+
+namespace {
+
+const llava::tensor_type_traits& type_arg(const Napi::Value& value) {
+    if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), "tensor type id must be a number");
+    const llava::tensor_type_traits* traits = llava::find_tensor_type(value.As<Napi::Number>().Uint32Value());
+    if (traits == nullptr) throw Napi::RangeError::New(value.Env(), "unknown tensor type id");
+    return *traits;
+}
+
+uint64_t count_arg(const Napi::Value& value, const char* what) {
+    if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a number");
+    const double d = value.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<uint64_t>(d))) {
+        throw Napi::RangeError::New(value.Env(), std::string(what) + " must be a non-negative integer");
+    }
+    return static_cast<uint64_t>(d);
+}
+
+Napi::Value tensor_types(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (uint32_t id = 0; id < 64; ++id) {
+        const llava::tensor_type_traits* traits = llava::find_tensor_type(id);
+        if (traits == nullptr) continue;
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("id", id);
+        entry.Set("name", traits->name);
+        entry.Set("blockSize", traits->block_size);
+        entry.Set("typeSize", traits->type_size);
+        entry.Set("canDequantize", traits->can_dequantize);
+        entry.Set("canQuantize", traits->can_quantize);
+        out.Set(n++, entry);
+    }
+    return out;
+}
+
+// quantize(typeId, values: Float32Array, rowLength) → Promise<Uint8Array>.
+// Rows are independent, so they are encoded in parallel.
+Napi::Value quantize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const llava::tensor_type_traits& traits = type_arg(info[0]);
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throw Napi::TypeError::New(env, "values must be a Float32Array");
+    }
+    Napi::Float32Array values = info[1].As<Napi::Float32Array>();
+    const uint64_t row_length = count_arg(info[2], "rowLength");
+    if (!traits.can_quantize) throw Napi::Error::New(env, std::string("no quantizer for ") + traits.name);
+    uint64_t row_size = 0;
+    if (row_length == 0 || values.ElementLength() % row_length != 0 ||
+        !llava::row_bytes(traits.type, row_length, row_size)) {
+        throw Napi::RangeError::New(env, std::string("row length must divide the values and be a multiple of the ") +
+                                             traits.name + " block size " + std::to_string(traits.block_size));
+    }
+    const uint64_t rows = values.ElementLength() / row_length;
+    const float* src = values.Data();
+    auto out = std::make_shared<std::vector<uint8_t>>();
+    const auto type = traits.type;
+    return promise_worker::start(
+        env,
+        [=] {
+            // The quantizers assume finite input (a NaN would poison a whole block's scale).
+            for (uint64_t i = 0; i < rows * row_length; ++i) {
+                if (!std::isfinite(src[i])) {
+                    throw std::invalid_argument("cannot quantize a non-finite value (at element " + std::to_string(i) + ")");
+                }
+            }
+            out->resize(rows * row_size);
+            llava::parallel_for(rows, [&](uint64_t begin, uint64_t end) {
+                for (uint64_t r = begin; r < end; ++r) {
+                    llava::quantize_row(type, src + r * row_length, out->data() + r * row_size,
+                                        static_cast<int64_t>(row_length));
+                }
+            });
+        },
+        [out](Napi::Env env) -> Napi::Value {
+            Napi::Uint8Array array = Napi::Uint8Array::New(env, out->size());
+            std::memcpy(array.Data(), out->data(), out->size());
+            return array;
+        },
+        {values});
+}
+
+// dequantize(typeId, bytes: Uint8Array, elementCount) → Promise<Float32Array>.
+Napi::Value dequantize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const llava::tensor_type_traits& traits = type_arg(info[0]);
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        throw Napi::TypeError::New(env, "bytes must be a Uint8Array");
+    }
+    Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+    const uint64_t n = count_arg(info[2], "elementCount");
+    if (!traits.can_dequantize) throw Napi::Error::New(env, std::string("cannot dequantize ") + traits.name);
+    uint64_t needed = 0;
+    const auto type = traits.type;
+    if (!llava::row_bytes(type, n, needed) || needed != bytes.ByteLength()) {
+        throw Napi::RangeError::New(env, std::string("expected ") + std::to_string(needed) + " bytes of " + traits.name +
+                                             " for " + std::to_string(n) + " elements, got " +
+                                             std::to_string(bytes.ByteLength()));
+    }
+    const uint8_t* src = bytes.Data();
+    auto out = std::make_shared<std::vector<float>>();
+    return promise_worker::start(
+        env,
+        [=] {
+            out->resize(n);
+            llava::dequantize_row(type, src, out->data(), static_cast<int64_t>(n));
+        },
+        [out](Napi::Env env) -> Napi::Value {
+            Napi::Float32Array array = Napi::Float32Array::New(env, out->size());
+            std::memcpy(array.Data(), out->data(), out->size() * sizeof(float));
+            return array;
+        },
+        {bytes});
+}
+
+// fillRandomNormal(target: Float32Array, seed, firstIndex, std): element i of
+// the target gets the value at index firstIndex + i of the stream named by the
+// seed, so a tensor generated in chunks equals one generated at once.
+Napi::Value fill_random_normal(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throw Napi::TypeError::New(env, "target must be a Float32Array");
+    }
+    Napi::Float32Array target = info[0].As<Napi::Float32Array>();
+    const uint64_t seed = count_arg(info[1], "seed");
+    const uint64_t first = count_arg(info[2], "firstIndex");
+    if (!info[3].IsNumber()) throw Napi::TypeError::New(env, "std must be a number");
+    const float stddev = info[3].As<Napi::Number>().FloatValue();
+    float* dst = target.Data();
+    const uint64_t n = target.ElementLength();
+    return promise_worker::start(
+        env,
+        [=] {
+            llava::parallel_for(n, [&](uint64_t begin, uint64_t end) {
+                llava::fill_random_normal(dst + begin, end - begin, seed, first + begin, stddev);
+            });
+        },
+        [](Napi::Env env) -> Napi::Value { return env.Undefined(); }, {target});
+}
+
+} // namespace
+
+void define_formats(Napi::Env env, Napi::Object exports) {
+    exports.Set("tensorTypes", Napi::Function::New(env, tensor_types, "tensorTypes"));
+    exports.Set("quantize", Napi::Function::New(env, quantize, "quantize"));
+    exports.Set("dequantize", Napi::Function::New(env, dequantize, "dequantize"));
+    exports.Set("fillRandomNormal", Napi::Function::New(env, fill_random_normal, "fillRandomNormal"));
+}
+
+} // namespace llava_addon
