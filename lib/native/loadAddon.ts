@@ -23,6 +23,8 @@ const require = createRequire(import.meta.url);
 export const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const loaded = new Map<'cpu' | 'cuda', NativeAddon>();
+/** The CPU fallback line is printed once per process. */
+let fallbackReported = false;
 
 function cudaCandidates(): string[] {
   return [
@@ -94,8 +96,6 @@ export function loadAddon(device: Device = 'auto', { quiet = false }: { quiet?: 
   }
   return cpu;
 }
-
-let fallbackReported = false;
 
 /** The CPU addon: formats, GGUF reading and other work that needs no GPU. */
 export function cpuAddon(): NativeAddon {

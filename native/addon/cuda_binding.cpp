@@ -3,6 +3,7 @@
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/dequantize.h"
 #include "formats/tensor_type.h"
+#include "js_convert.h"
 #include "js_errors.h"
 #include "promise_worker.h"
 
@@ -34,20 +35,15 @@ Napi::Value devices(const Napi::CallbackInfo& info) {
 // dequantize(typeId, bytes: Uint8Array, elementCount) → Promise<Float32Array>, on the GPU.
 Napi::Value dequantize(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const llava::tensor_type_traits* traits =
-        info[0].IsNumber() ? llava::find_tensor_type(info[0].As<Napi::Number>().Uint32Value()) : nullptr;
-    if (traits == nullptr || !traits->can_dequantize) throw Napi::TypeError::New(env, "not a dequantizable tensor type id");
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        throw Napi::TypeError::New(env, "bytes must be a Uint8Array");
-    }
-    Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
-    if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "elementCount must be a number");
-    const int64_t n = info[2].As<Napi::Number>().Int64Value();
+    const llava::tensor_type_traits& traits = tensor_type_arg(info[0]);
+    if (!traits.can_dequantize) throw Napi::TypeError::New(env, std::string("cannot dequantize ") + traits.name);
+    Napi::Uint8Array bytes = uint8_array_arg(info[1], "bytes");
+    const int64_t n = static_cast<int64_t>(integer_arg(info[2], "elementCount"));
     uint64_t needed = 0;
-    if (n < 0 || !llava::row_bytes(traits->type, static_cast<uint64_t>(n), needed) || needed != bytes.ByteLength()) {
+    if (!llava::row_bytes(traits.type, static_cast<uint64_t>(n), needed) || needed != bytes.ByteLength()) {
         throw Napi::RangeError::New(env, "byte length does not match the element count");
     }
-    const llava::tensor_type type = traits->type;
+    const llava::tensor_type type = traits.type;
     const uint8_t* src = bytes.Data();
     auto out = std::make_shared<std::vector<float>>();
     return promise_worker::start(
@@ -56,11 +52,7 @@ Napi::Value dequantize(const Napi::CallbackInfo& info) {
             out->resize(static_cast<size_t>(n));
             llava::cuda_dequantize_host(type, src, needed, out->data(), n);
         },
-        [out](Napi::Env env) -> Napi::Value {
-            Napi::Float32Array array = Napi::Float32Array::New(env, out->size());
-            std::memcpy(array.Data(), out->data(), out->size() * sizeof(float));
-            return array;
-        },
+        [out](Napi::Env env) -> Napi::Value { return to_float32_array(env, *out); },
         {bytes});
 }
 

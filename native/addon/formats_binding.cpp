@@ -2,9 +2,10 @@
 
 #include "common/parallel_for.h"
 #include "common/random_normal.h"
-#include "formats/dequantize.h"
+#include "backend/cpu/dequantize_cpu.h"
 #include "formats/quantize.h"
 #include "formats/tensor_type.h"
+#include "js_convert.h"
 #include "promise_worker.h"
 
 #include <cmath>
@@ -16,22 +17,6 @@
 namespace llava_addon {
 
 namespace {
-
-const llava::tensor_type_traits& type_arg(const Napi::Value& value) {
-    if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), "tensor type id must be a number");
-    const llava::tensor_type_traits* traits = llava::find_tensor_type(value.As<Napi::Number>().Uint32Value());
-    if (traits == nullptr) throw Napi::RangeError::New(value.Env(), "unknown tensor type id");
-    return *traits;
-}
-
-uint64_t count_arg(const Napi::Value& value, const char* what) {
-    if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a number");
-    const double d = value.As<Napi::Number>().DoubleValue();
-    if (!(d >= 0) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<uint64_t>(d))) {
-        throw Napi::RangeError::New(value.Env(), std::string(what) + " must be a non-negative integer");
-    }
-    return static_cast<uint64_t>(d);
-}
 
 Napi::Value tensor_types(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -56,12 +41,9 @@ Napi::Value tensor_types(const Napi::CallbackInfo& info) {
 // Rows are independent, so they are encoded in parallel.
 Napi::Value quantize(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const llava::tensor_type_traits& traits = type_arg(info[0]);
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-        throw Napi::TypeError::New(env, "values must be a Float32Array");
-    }
-    Napi::Float32Array values = info[1].As<Napi::Float32Array>();
-    const uint64_t row_length = count_arg(info[2], "rowLength");
+    const llava::tensor_type_traits& traits = tensor_type_arg(info[0]);
+    Napi::Float32Array values = float32_array_arg(info[1], "values");
+    const uint64_t row_length = integer_arg(info[2], "rowLength");
     if (!traits.can_quantize) throw Napi::Error::New(env, std::string("no quantizer for ") + traits.name);
     uint64_t row_size = 0;
     if (row_length == 0 || values.ElementLength() % row_length != 0 ||
@@ -90,23 +72,16 @@ Napi::Value quantize(const Napi::CallbackInfo& info) {
                 }
             });
         },
-        [out](Napi::Env env) -> Napi::Value {
-            Napi::Uint8Array array = Napi::Uint8Array::New(env, out->size());
-            std::memcpy(array.Data(), out->data(), out->size());
-            return array;
-        },
+        [out](Napi::Env env) -> Napi::Value { return to_uint8_array(env, *out); },
         {values});
 }
 
 // dequantize(typeId, bytes: Uint8Array, elementCount) → Promise<Float32Array>.
 Napi::Value dequantize(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const llava::tensor_type_traits& traits = type_arg(info[0]);
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        throw Napi::TypeError::New(env, "bytes must be a Uint8Array");
-    }
-    Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
-    const uint64_t n = count_arg(info[2], "elementCount");
+    const llava::tensor_type_traits& traits = tensor_type_arg(info[0]);
+    Napi::Uint8Array bytes = uint8_array_arg(info[1], "bytes");
+    const uint64_t n = integer_arg(info[2], "elementCount");
     if (!traits.can_dequantize) throw Napi::Error::New(env, std::string("cannot dequantize ") + traits.name);
     uint64_t needed = 0;
     const auto type = traits.type;
@@ -121,13 +96,9 @@ Napi::Value dequantize(const Napi::CallbackInfo& info) {
         env,
         [=] {
             out->resize(n);
-            llava::dequantize_row(type, src, out->data(), static_cast<int64_t>(n));
+            llava::cpu_dequantize_row(type, src, out->data(), static_cast<int64_t>(n));
         },
-        [out](Napi::Env env) -> Napi::Value {
-            Napi::Float32Array array = Napi::Float32Array::New(env, out->size());
-            std::memcpy(array.Data(), out->data(), out->size() * sizeof(float));
-            return array;
-        },
+        [out](Napi::Env env) -> Napi::Value { return to_float32_array(env, *out); },
         {bytes});
 }
 
@@ -136,12 +107,9 @@ Napi::Value dequantize(const Napi::CallbackInfo& info) {
 // seed, so a tensor generated in chunks equals one generated at once.
 Napi::Value fill_random_normal(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-        throw Napi::TypeError::New(env, "target must be a Float32Array");
-    }
-    Napi::Float32Array target = info[0].As<Napi::Float32Array>();
-    const uint64_t seed = count_arg(info[1], "seed");
-    const uint64_t first = count_arg(info[2], "firstIndex");
+    Napi::Float32Array target = float32_array_arg(info[0], "target");
+    const uint64_t seed = integer_arg(info[1], "seed");
+    const uint64_t first = integer_arg(info[2], "firstIndex");
     if (!info[3].IsNumber()) throw Napi::TypeError::New(env, "std must be a number");
     const float stddev = info[3].As<Napi::Number>().FloatValue();
     float* dst = target.Data();

@@ -1,6 +1,7 @@
 #include "gguf_handle.h"
 
-#include "formats/dequantize.h"
+#include "backend/cpu/dequantize_cpu.h"
+#include "js_convert.h"
 #include "js_errors.h"
 #include "promise_worker.h"
 
@@ -56,15 +57,6 @@ Napi::Value numeric_items_to_js(Napi::Env env, const llava::gguf_file& file, con
         case gguf_value_type::int64: return Napi::BigInt64Array::New(env, n, buffer, 0, napi_bigint64_array);
         default: throw Napi::TypeError::New(env, "not a numeric array");
     }
-}
-
-uint64_t to_index(const Napi::Value& value, const char* what) {
-    if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a number");
-    const double d = value.As<Napi::Number>().DoubleValue();
-    if (!(d >= 0) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<uint64_t>(d))) {
-        throw Napi::RangeError::New(value.Env(), std::string(what) + " must be a non-negative integer");
-    }
-    return static_cast<uint64_t>(d);
 }
 
 } // namespace
@@ -152,12 +144,12 @@ Napi::Value gguf_handle::metadata(const Napi::CallbackInfo& info) {
 Napi::Value gguf_handle::read_array(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const llava::gguf_file& f = file(env);
-    const uint64_t index = to_index(info[0], "kvIndex");
+    const uint64_t index = integer_arg(info[0], "kvIndex");
     if (index >= f.metadata().size()) throw Napi::RangeError::New(env, "kvIndex out of range");
     const llava::gguf_kv& kv = f.metadata()[index];
     if (kv.type != llava::gguf_value_type::array) throw Napi::TypeError::New(env, "not an array");
-    const uint64_t start = to_index(info[1], "start");
-    const uint64_t count = to_index(info[2], "count");
+    const uint64_t start = integer_arg(info[1], "start");
+    const uint64_t count = integer_arg(info[2], "count");
     if (start > kv.item_count || count > kv.item_count - start) throw Napi::RangeError::New(env, "range exceeds the array");
     return translate_errors(env, [&]() -> Napi::Value {
         if (kv.item_type != llava::gguf_value_type::string) return numeric_items_to_js(env, f, kv, start, count);
@@ -192,7 +184,7 @@ Napi::Value gguf_handle::tensors(const Napi::CallbackInfo& info) {
 
 const llava::gguf_tensor_info& gguf_handle::tensor_at(const Napi::CallbackInfo& info) const {
     const llava::gguf_file& f = file(info.Env());
-    const uint64_t index = to_index(info[0], "tensorIndex");
+    const uint64_t index = integer_arg(info[0], "tensorIndex");
     if (index >= f.tensors().size()) throw Napi::RangeError::New(info.Env(), "tensorIndex out of range");
     return f.tensors()[index];
 }
@@ -219,13 +211,9 @@ Napi::Value gguf_handle::dequantize(const Napi::CallbackInfo& info) {
         env,
         [keep, tensor, n, out] {
             out->resize(n);
-            llava::dequantize_row(tensor->type, tensor->data, out->data(), static_cast<int64_t>(n));
+            llava::cpu_dequantize_row(tensor->type, tensor->data, out->data(), static_cast<int64_t>(n));
         },
-        [out](Napi::Env env) -> Napi::Value {
-            Napi::Float32Array array = Napi::Float32Array::New(env, out->size());
-            std::memcpy(array.Data(), out->data(), out->size() * sizeof(float));
-            return array;
-        });
+        [out](Napi::Env env) -> Napi::Value { return to_float32_array(env, *out); });
 }
 
 Napi::Value gguf_handle::close(const Napi::CallbackInfo& info) {

@@ -420,8 +420,9 @@ class Damage {
     });
   }
 
-  // ---- rebuilding ---------------------------------------------------------------------------------
+  // ---- targets ------------------------------------------------------------------------------------
 
+  /** The first and last records, the first of each scalar kind, and one array per item type. */
   private chosenKvs(): [number, KvRecord][] {
     const kvs = this.layout.kvs;
     const wanted = new Set<number>([0, kvs.length - 1]);
@@ -440,6 +441,7 @@ class Damage {
     return [...wanted].filter((i) => i >= 0).sort((a, b) => a - b).map((i) => [i, kvs[i] as KvRecord]);
   }
 
+  /** The first two and last tensors, and the first tensor of each type. */
   private chosenTensors(): [number, TensorInfoRecord][] {
     const tensors = this.layout.tensors;
     const wanted = new Set<number>([0, 1, tensors.length - 1]);
@@ -452,6 +454,8 @@ class Damage {
     });
     return [...wanted].filter((i) => i >= 0 && i < tensors.length).sort((a, b) => a - b).map((i) => [i, tensors[i] as TensorInfoRecord]);
   }
+
+  // ---- rebuilding ---------------------------------------------------------------------------------
 
   /** The metadata region with bytes [from, to) replaced. */
   private replaceInKvRegion(from: number, to: number, replacement: Uint8Array): Uint8Array {

@@ -13,10 +13,11 @@
 namespace llava {
 namespace {
 
-// Candidate grids, in code units around the far end of the range. Eight candidates
-// (two passes of four) are within a fraction of a percent of a far wider search here.
+// Candidate grids, in code units around an end of the range (the symmetric one is tried
+// at both ends). Once the winner is polished, a far wider search lowers the error by
+// less than 1.5% on Gaussian data.
 constexpr candidate_grid symmetric_grid = {-1.0f, 0.5f, 4};
-constexpr candidate_grid affine_grid = {-1.0f, 0.25f, 8};
+constexpr candidate_grid affine_grid = {-1.0f, 0.5f, 4};
 
 // Symmetric 4- or 5-bit codes, stored biased by 2^(bits-1).
 template <int bits>

@@ -4,8 +4,8 @@
 // (x ~ scale * q, q in [q_min, q_max]) or affine (x ~ scale * q + offset, q in [0, q_max]).
 // A plain "map the largest value to the last level" scale wastes levels; instead we try
 // a small grid of candidate scales, score each by the least-squares fit of scale (and
-// offset) to the codes it produces, and polish the winner with one re-quantize/re-fit
-// round.
+// offset) to the codes it produces, and polish the winner with up to two
+// re-quantize/re-fit rounds.
 //
 // Speed matters (whole 7B models are quantized at once), so the inner loops over values
 // use no division and no library rounding call: they multiply by a precomputed inverse
@@ -14,13 +14,16 @@
 #pragma once
 
 #include <cfloat>
-#include <cstdint>
 
 namespace llava {
 
-// round_code relies on float expressions being evaluated in float precision; x87
-// extended precision would round at the wrong bit.
+// round_small relies on float expressions being evaluated exactly as written, in float
+// precision: x87 extended precision would round at the wrong bit, and -ffast-math may
+// fold (v + c) - c into v.
 static_assert(FLT_EVAL_METHOD == 0, "quantizers need float arithmetic in float precision");
+#if defined(__FAST_MATH__)
+#error "the quantizers' rounding needs IEEE float semantics: build without -ffast-math"
+#endif
 
 // Nearest integer to v as a float, for |v| <= 2^22 (ties to even under the default
 // rounding mode). Adding 1.5 * 2^23 leaves no fraction bits in the mantissa, so the

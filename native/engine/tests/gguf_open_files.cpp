@@ -5,8 +5,9 @@
 //
 // For each file: gguf_file::open; if that succeeds, read every metadata value
 // (all items of every array) and dequantize every tensor whose type can be
-// dequantized. Prints how many files opened and how many were rejected with
-// each gguf_error code. Exits non-zero if any exception other than a
+// dequantized. Names each file before touching it (so a sanitizer report
+// follows the name of the file that caused it), then prints how many files
+// opened and how many were rejected with each gguf_error code. Exits non-zero if any exception other than a
 // gguf_error escapes open, if a rejection names an offset past the end of the
 // file, or if anything fails once a file has opened.
 #include <cstdint>
@@ -19,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "formats/dequantize.h"
+#include "backend/cpu/dequantize_cpu.h"
 #include "formats/tensor_type.h"
 #include "gguf/gguf_error.h"
 #include "gguf/gguf_file.h"
@@ -58,7 +59,7 @@ void dequantize_all(const gguf_file& file) {
         // An empty tensor has nothing to convert, and its empty vector has no buffer to pass as dst.
         if (tensor.n_elements() == 0) continue;
         values.assign(static_cast<size_t>(tensor.n_elements()), 0.0f);
-        dequantize_row(tensor.type, tensor.data, values.data(), tensor.n_elements());
+        cpu_dequantize_row(tensor.type, tensor.data, values.data(), tensor.n_elements()); // as the addon does
     }
 }
 
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
 
     for (int i = 1; i < argc; ++i) {
         const std::string path = argv[i];
+        std::printf("%s\n", path.c_str());
+        std::fflush(stdout);
         std::unique_ptr<gguf_file> file;
         try {
             file = gguf_file::open(path);
