@@ -14,8 +14,6 @@
  * copies of megabyte-sized fixtures) never sits in memory at once.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { GgufErrorCode } from '../../lib/errors.js';
 import {
@@ -30,6 +28,7 @@ import {
   tensorByteSize,
   ValueType,
 } from './ggufLayout.js';
+import { fixture as sharedFixture } from '../support/paths.js';
 
 /** What the reader must do with a damaged file. */
 export type Expectation =
@@ -61,9 +60,6 @@ const SEED = 0x6767_7566; // "gguf"
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MAX = (1n << 63n) - 1n;
 
-/** shared/ sits next to the repository root, which is the parent of test/. */
-export const fixturesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures');
-
 const rejected = (...codes: GgufErrorCode[]): Expectation => ({ outcome: 'rejected', codes });
 const OPENS: Expectation = { outcome: 'opens' };
 const EITHER: Expectation = { outcome: 'either' };
@@ -76,7 +72,7 @@ export function generateDamagedFiles(): DamagedFile[] {
   ];
   const random = mulberry32(SEED);
   for (const fixture of FIXTURES) {
-    const base = new Uint8Array(readFileSync(resolve(fixturesDir, fixture.path)));
+    const base = new Uint8Array(readFileSync(sharedFixture(fixture.path)));
     const layout = readLayout(base);
     const add = (damage: string, expect: Expectation, build: () => Uint8Array): void => {
       files.push({ name: `${fixture.label}/${damage}`, expect, get bytes() { return build(); } });

@@ -20,7 +20,7 @@ enum class gguf_error_code {
     duplicate_key,       // the same metadata key appears twice
     bad_alignment,       // general.alignment is not a non-zero power of two (or not an integer)
     bad_tensor_name,     // a tensor name is too long, or appears twice
-    bad_dimensions,      // n_dims outside 1..4, a negative or overflowing dimension
+    bad_dimensions,      // n_dims above 4, a negative or overflowing dimension or byte size
     unknown_tensor_type, // a tensor type id that ggml does not define (or retired)
     bad_shape,           // ne[0] is not a multiple of the type's block size
     bad_offset,          // a tensor offset is not aligned, or its data leaves the file
