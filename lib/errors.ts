@@ -32,7 +32,9 @@ export type GgufErrorCode =
   | 'GGUF_TENSOR_OVERLAP'
   | 'GGUF_MISSING_KEY'
   | 'GGUF_WRONG_TYPE'
-  | 'GGUF_NOT_FOUND';
+  | 'GGUF_NOT_FOUND'
+  | 'GGUF_UNSUPPORTED_MODEL'
+  | 'GGUF_SHAPE_MISMATCH';
 
 /** A GGUF file that cannot be read, or lacks what the caller needs. */
 export class GgufError extends LlavaError {
@@ -56,6 +58,20 @@ export class GgufError extends LlavaError {
 export class InvalidArgumentError extends LlavaError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** The model (or a GGUF handle) was used after dispose(). */
+export class DisposedError extends LlavaError {
+  constructor(what: string) {
+    super('DISPOSED', `${what} was disposed`);
+  }
+}
+
+/** A prompt (or a generation) needs more positions than the context holds. */
+export class ContextOverflowError extends LlavaError {
+  constructor(message: string) {
+    super('CONTEXT_OVERFLOW', message);
   }
 }
 
@@ -90,5 +106,6 @@ export function fromNativeError(error: unknown, path: string): unknown {
     });
   }
   if (error.nativeCode === 'INVALID_ARGUMENT') return new InvalidArgumentError(error.message);
+  if (error.nativeCode === 'CONTEXT_OVERFLOW') return new ContextOverflowError(error.message);
   return new LlavaError(error.nativeCode ?? 'NATIVE', error.message, { cause: error });
 }

@@ -1,5 +1,22 @@
 /** llava-node's public API: re-exports only. */
-export { GgufError, InvalidArgumentError, LlavaError, NoBinaryError, type GgufErrorCode } from './errors.js';
+export { LlavaModel, type FinishReason, type GenerateResult, type GenerationTimings, type StreamChunk } from './LlavaModel.js';
+export { type GenerateOptions, type LoadOptions, GENERATION_DEFAULTS } from './options.js';
+export { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/Tokenizer.js';
+export { StreamingDetokenizer } from './tokenizer/StreamingDetokenizer.js';
+export { type ChatMessage, type ChatRole, IMAGE_MARKER } from './chat/ChatMessage.js';
+export type { ChatTemplate } from './chat/ChatTemplate.js';
+export { BUILTIN_TEMPLATE_NAMES, type BuiltinTemplateName } from './chat/builtinTemplates.js';
+export type { ChatTemplateChoice } from './chat/selectTemplate.js';
+export { type PromptSegment, segmentPrompt } from './chat/promptSegments.js';
+export {
+  ContextOverflowError,
+  DisposedError,
+  GgufError,
+  InvalidArgumentError,
+  LlavaError,
+  NoBinaryError,
+  type GgufErrorCode,
+} from './errors.js';
 export { GgufFile, type GgufMetadataEntry, type GgufTensorInfo } from './gguf/GgufFile.js';
 export { GgufWriter, type GgufWriteOptions, type TensorSource, type TensorSpec } from './gguf/GgufWriter.js';
 export { TENSOR_TYPE_NAMES, type SupportedTensorType, type TensorTypeName } from './gguf/tensorTypes.js';

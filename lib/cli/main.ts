@@ -3,10 +3,17 @@
  * The `llava` command. Argument parsing and calls into the public API only:
  * nothing in lib/ outside cli/ imports from here.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 import { LlavaError } from '../errors.js';
 import { formatInspectReport, inspectGguf } from './inspect.js';
+import { runCommand } from './run.js';
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${value}`);
+  return n;
+}
 
 const program = new Command('llava').description('Run LLaVA vision-language models from GGUF files');
 
@@ -18,6 +25,27 @@ program
   .action(async (file: string, options: { json?: boolean }) => {
     const report = await inspectGguf(file);
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspectReport(file, report)}\n`);
+  });
+
+program
+  .command('run')
+  .description('generate an answer, streamed to stdout')
+  .requiredOption('--model <file>', 'text model GGUF')
+  .requiredOption('--prompt <text>', 'the question (formatted with the chat template unless --raw)')
+  .option('--raw', 'use the prompt verbatim, without a chat template')
+  .option('--max-tokens <n>', 'most tokens to generate', integer)
+  .option('--temp <t>', 'temperature (0 = greedy)', Number)
+  .option('--top-k <k>', 'top-k', integer)
+  .option('--top-p <p>', 'top-p', Number)
+  .option('--min-p <p>', 'min-p', Number)
+  .option('--repeat-penalty <r>', 'repetition penalty', Number)
+  .option('--seed <n>', 'sampler seed', integer)
+  .option('--threads <n>', 'CPU threads', integer)
+  .option('--ctx-size <n>', 'context size in positions', integer)
+  .addOption(new Option('--device <device>', 'compute device').choices(['auto', 'cpu', 'cuda']))
+  .option('--json', 'print one JSON object { promptTokens, tokens, text, finishReason, timings } at the end')
+  .action(async (o) => {
+    await runCommand({ ...o, contextSize: o.ctxSize });
   });
 
 try {

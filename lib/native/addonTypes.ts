@@ -75,10 +75,36 @@ export interface NativeCuda {
   dequantize(typeId: number, bytes: Uint8Array, elementCount: number): Promise<Float32Array>;
 }
 
+export interface NativeModelInfo {
+  architecture: string;
+  nVocab: number;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nHeadKv: number;
+  nFf: number;
+  nCtxTrain: number;
+  contextSize: number;
+}
+
+export interface NativeModelHandle {
+  info(): NativeModelInfo;
+  /** Appends the tokens at the next positions; logits of every row (n × nVocab) or of the last. */
+  evaluateTokens(tokens: Int32Array, allLogits: boolean): Promise<Float32Array>;
+  /** Appends embedding rows (n × nEmbd) at the next positions. */
+  evaluateEmbeddings(rows: Float32Array, allLogits: boolean): Promise<Float32Array>;
+  nPast(): number;
+  truncate(positions: number): void;
+  /** Stops the operation in flight between two kernels; it rejects with nativeCode 'ABORTED'. */
+  abort(): void;
+  dispose(): void;
+}
+
 export interface NativeAddon {
   backend: 'cpu' | 'cuda';
   cpuFeatures(): Record<'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512bw' | 'avx512vl', boolean>;
   GgufHandle: { open(path: string): Promise<NativeGgufHandle> };
+  ModelHandle: { load(path: string, contextSize: number, threads: number): Promise<NativeModelHandle> };
   tensorTypes(): NativeTensorType[];
   quantize(typeId: number, values: Float32Array, rowLength: number): Promise<Uint8Array>;
   dequantize(typeId: number, bytes: Uint8Array, elementCount: number): Promise<Float32Array>;

@@ -1,5 +1,6 @@
 #include "gguf_handle.h"
 
+#include "addon_data.h"
 #include "backend/cpu/dequantize_cpu.h"
 #include "js_convert.h"
 #include "js_errors.h"
@@ -10,8 +11,6 @@
 namespace llava_addon {
 
 namespace {
-
-Napi::FunctionReference* constructor_ref(Napi::Env env) { return env.GetInstanceData<Napi::FunctionReference>(); }
 
 Napi::Value scalar_to_js(Napi::Env env, const llava::gguf_file& file, const llava::gguf_kv& kv) {
     using llava::gguf_value_type;
@@ -73,7 +72,7 @@ void gguf_handle::define(Napi::Env env, Napi::Object exports) {
                                           InstanceMethod<&gguf_handle::dequantize>("dequantize"),
                                           InstanceMethod<&gguf_handle::close>("close"),
                                       });
-    env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
+    data_of(env).gguf_handle = Napi::Persistent(ctor);
     exports.Set("GgufHandle", ctor);
 }
 
@@ -95,7 +94,7 @@ Napi::Value gguf_handle::open(const Napi::CallbackInfo& info) {
         env, [path, parsed] { *parsed = llava::gguf_file::open(path); },
         [parsed](Napi::Env env) -> Napi::Value {
             auto external = Napi::External<std::shared_ptr<const llava::gguf_file>>::New(env, parsed.get());
-            return constructor_ref(env)->New({external});
+            return data_of(env).gguf_handle.New({external});
         });
 }
 

@@ -1,8 +1,10 @@
 // Addon entry point. The same sources build the CPU addon (node-gyp) and the
 // CUDA addon (cmake-js, LLAVA_CUDA defined); `backend` tells JS which one it got.
 #include "backend/cpu/cpu_features.h"
+#include "addon_data.h"
 #include "formats_binding.h"
 #include "gguf_handle.h"
+#include "model_handle.h"
 #ifdef LLAVA_CUDA
 #include "cuda_binding.h"
 #endif
@@ -28,6 +30,7 @@ Napi::Value cpu_features(const Napi::CallbackInfo& info) {
 } // namespace
 
 Napi::Object init_module(Napi::Env env, Napi::Object exports) {
+    env.SetInstanceData(new addon_data()); // deleted by Node when the environment exits
 #ifdef LLAVA_CUDA
     exports.Set("backend", "cuda");
     define_cuda(env, exports);
@@ -36,6 +39,7 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
 #endif
     exports.Set("cpuFeatures", Napi::Function::New(env, cpu_features, "cpuFeatures"));
     gguf_handle::define(env, exports);
+    model_handle::define(env, exports);
     define_formats(env, exports);
     return exports;
 }

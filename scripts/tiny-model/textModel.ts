@@ -8,6 +8,9 @@ import type { TextShape } from './presets.js';
 import { randomNormal } from './randomTensor.js';
 import { weightTypeFor, fileTypeOf } from './weightTypes.js';
 
+/** Standard deviation of the logits over the vocabulary, roughly. */
+const LOGIT_SCALE = 3;
+
 export interface TextModelSpec extends TextShape {
   name: string;
   /** A GGUF whose `tokenizer.*` metadata is copied (e.g. ggml-vocab-llama-spm.gguf). */
@@ -59,12 +62,21 @@ export async function writeTextModel(path: string, spec: TextModelSpec): Promise
   const norm = (name: string) =>
     w.addTensor({ name, type: 'F32', shape: [spec.nEmbd], data: randomNormal(spec.seed, name, 0.1, 1) });
 
+  // Scales keep the model well conditioned, like a trained one: every
+  // projection preserves the size of its (normalised) input, and the logits
+  // spread over a few units (std LOGIT_SCALE), whether the output matrix is
+  // its own or the tied token_embd. A badly conditioned random model turns
+  // one rounding difference into a different distribution.
   const kvWidth = spec.nHeadKv * headDim;
+  // The projections that write into the residual stream are scaled by
+  // 1/sqrt(2·layers) (GPT-2's initialisation), so each layer nudges the stream
+  // rather than replacing it.
+  const residualGain = 1 / Math.sqrt(2 * spec.nLayer);
   w.addTensor({
     name: 'token_embd.weight',
     type: typeOf('token_embd'),
     shape: [spec.nEmbd, nVocab],
-    data: randomNormal(spec.seed, 'token_embd.weight', 0.5),
+    data: randomNormal(spec.seed, 'token_embd.weight', LOGIT_SCALE / Math.sqrt(spec.nEmbd)),
   });
   for (let i = 0; i < spec.nLayer; i++) {
     const b = `blk.${i}`;
@@ -72,15 +84,14 @@ export async function writeTextModel(path: string, spec: TextModelSpec): Promise
     linear(`${b}.attn_q.weight`, spec.nEmbd, spec.nEmbd, typeOf('attn_q', i));
     linear(`${b}.attn_k.weight`, spec.nEmbd, kvWidth, typeOf('attn_k', i));
     linear(`${b}.attn_v.weight`, spec.nEmbd, kvWidth, typeOf('attn_v', i));
-    linear(`${b}.attn_output.weight`, spec.nEmbd, spec.nEmbd, typeOf('attn_output', i));
+    linear(`${b}.attn_output.weight`, spec.nEmbd, spec.nEmbd, typeOf('attn_output', i), residualGain);
     norm(`${b}.ffn_norm.weight`);
     linear(`${b}.ffn_gate.weight`, spec.nEmbd, spec.nFf, typeOf('ffn_gate', i));
     linear(`${b}.ffn_up.weight`, spec.nEmbd, spec.nFf, typeOf('ffn_up', i));
-    // Larger FFN outputs keep a random model from merely echoing its input token.
-    linear(`${b}.ffn_down.weight`, spec.nFf, spec.nEmbd, typeOf('ffn_down', i), 4);
+    linear(`${b}.ffn_down.weight`, spec.nFf, spec.nEmbd, typeOf('ffn_down', i), residualGain);
   }
   norm('output_norm.weight');
-  if (!spec.tiedOutput) linear('output.weight', spec.nEmbd, nVocab, typeOf('output'), 4);
+  if (!spec.tiedOutput) linear('output.weight', spec.nEmbd, nVocab, typeOf('output'), LOGIT_SCALE);
 
   await w.write(path, { version: spec.ggufVersion });
 }

@@ -11,7 +11,8 @@ try {
   const results = [];
   for (const modelPath of input.models) {
     const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-    const context = await model.createContext({ contextSize: 256, threads: input.threads, sequences: 1 });
+    // llama.cpp's classic attention (no flash attention): the path the golden files were made with.
+    const context = await model.createContext({ contextSize: 256, threads: input.threads, sequences: 1, flashAttention: false });
     const sequence = context.getSequence();
     const promptTokens = [model.tokens.bos, ...model.tokenize(input.prompt)];
     // Token by token through controlledEvaluate, so generation runs the full

@@ -28,6 +28,7 @@ import {
   tensorByteSize,
   ValueType,
 } from './ggufLayout.js';
+import { SeededRng } from '../../lib/sampling/SeededRng.js';
 import { fixture as sharedFixture } from '../support/paths.js';
 
 /** What the reader must do with a damaged file. */
@@ -70,7 +71,8 @@ export function generateDamagedFiles(): DamagedFile[] {
   const files: DamagedFile[] = [
     { name: 'empty', expect: rejected('GGUF_TRUNCATED'), get bytes() { return new Uint8Array(0); } },
   ];
-  const random = mulberry32(SEED);
+  const rng = new SeededRng(SEED); // the same corpus on every run
+  const random = () => rng.next();
   for (const fixture of FIXTURES) {
     const base = new Uint8Array(readFileSync(sharedFixture(fixture.path)));
     const layout = readLayout(base);
@@ -546,16 +548,4 @@ function float32(value: number): Uint8Array {
 function ggufString(text: string): Uint8Array {
   const bytes = new TextEncoder().encode(text);
   return concat(u64(BigInt(bytes.length)), bytes);
-}
-
-/** A small seeded PRNG (mulberry32), so the corpus is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }

@@ -22,6 +22,8 @@ const char* gguf_error_code_name(gguf_error_code code) {
         case gguf_error_code::missing_key: return "MISSING_KEY";
         case gguf_error_code::wrong_type: return "WRONG_TYPE";
         case gguf_error_code::not_found: return "NOT_FOUND";
+        case gguf_error_code::unsupported_model: return "UNSUPPORTED_MODEL";
+        case gguf_error_code::shape_mismatch: return "SHAPE_MISMATCH";
     }
     return "UNKNOWN";
 }

@@ -28,6 +28,8 @@ enum class gguf_error_code {
     missing_key,         // a key the caller required is absent
     wrong_type,          // a key holds a value of another type than the caller required
     not_found,           // a tensor the caller asked for is absent
+    unsupported_model,   // a well-formed file describing a model this library does not run
+    shape_mismatch,      // a tensor's shape or type disagrees with the model's hyper-parameters
 };
 
 // Stable spelling used by the JavaScript side (GgufError.code).

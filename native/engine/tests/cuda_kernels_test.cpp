@@ -3,6 +3,7 @@
 // non-zero on any failure, including any CUDA error.
 //
 // Dequantization must be bit-identical: both sides run the same block decoders.
+#include "check.h"
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/dequantize.h"
@@ -21,12 +22,7 @@ namespace {
 
 using llava::tensor_type;
 
-int failures = 0;
-
-void check(bool ok, const char* what, const char* detail) {
-    std::printf("%s %s %s\n", ok ? "ok  " : "FAIL", what, detail);
-    if (!ok) ++failures;
-}
+void check(bool ok, const char* what, const char* detail) { llava_test::check(ok, std::string(what) + " " + detail); }
 
 // Quantizes fresh random rows on the CPU, dequantizes them on both sides, and
 // compares bit for bit. The GPU output is poisoned first (NaN bytes) so an
@@ -78,6 +74,5 @@ int main() {
         std::printf("FAIL %s\n", e.what());
         return 1;
     }
-    std::printf("%s: %d failure(s)\n", failures == 0 ? "OK" : "FAILED", failures);
-    return failures == 0 ? 0 : 1;
+    return llava_test::finish();
 }

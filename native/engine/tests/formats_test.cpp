@@ -9,6 +9,7 @@
 // - f16/bf16 conversions and row_bytes are checked on edge cases.
 // - Single-threaded quantization throughput is printed for information (not checked:
 //   it depends on the machine).
+#include "check.h"
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -31,12 +32,7 @@ namespace {
 
 using namespace llava;
 
-int failures = 0;
-
-void check(bool ok, const std::string& what) {
-    std::printf("%s %s\n", ok ? "PASS" : "FAIL", what.c_str());
-    if (!ok) ++failures;
-}
+using llava_test::check;
 
 bool read_file(const std::string& path, std::string& contents) {
     std::ifstream file(path, std::ios::binary);
@@ -360,6 +356,5 @@ int main(int argc, char** argv) {
     check_degenerate_inputs();
     report_quantize_throughput();
 
-    std::printf("%s: %d failure(s)\n", failures == 0 ? "OK" : "FAILED", failures);
-    return failures == 0 ? 0 : 1;
+    return llava_test::finish();
 }

@@ -1,0 +1,53 @@
+#include "backend/cpu/elementwise.h"
+
+#include <cmath>
+
+namespace llava {
+
+void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int64_t n, float eps) {
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * n;
+        float* yr = out + r * n;
+        double sum = 0.0;
+        for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(xr[i] * xr[i]);
+        const float mean = static_cast<float>(sum / static_cast<double>(n));
+        const float scale = 1.0f / std::sqrt(mean + eps);
+        // Two roundings, as llama.cpp's norm and mul operators produce.
+        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] * scale) * weight[i];
+    }
+}
+
+void rope_adjacent(float* x, int64_t rows, int64_t row_stride, int64_t n_head, int64_t head_dim, int64_t n_rot,
+                   const int32_t* positions, float freq_base, float freq_scale) {
+    const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
+    for (int64_t r = 0; r < rows; ++r) {
+        float* row = x + r * row_stride;
+        float theta = static_cast<float>(positions[r]);
+        for (int64_t i = 0; i < n_rot; i += 2) {
+            const float angle = freq_scale * theta;
+            const float c = std::cos(angle);
+            const float s = std::sin(angle);
+            for (int64_t h = 0; h < n_head; ++h) {
+                float* pair = row + h * head_dim + i;
+                const float a = pair[0];
+                const float b = pair[1];
+                pair[0] = a * c - b * s;
+                pair[1] = a * s + b * c;
+            }
+            theta *= theta_scale;
+        }
+    }
+}
+
+void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float g = gate[i];
+        out[i] = (g / (1.0f + std::exp(-g))) * up[i];
+    }
+}
+
+void add_in_place(float* x, const float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+} // namespace llava

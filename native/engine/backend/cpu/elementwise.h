@@ -1,0 +1,25 @@
+// The small per-row operations of the LLaMA forward pass. Numerics follow
+// llama.cpp's CPU operators (double-precision sum of squares in RMSNorm, RoPE
+// angles built by repeated f32 multiplication) so logits track llama.cpp's.
+#pragma once
+
+#include <cstdint>
+
+namespace llava {
+
+// out[r] = x[r] / sqrt(mean(x[r]²) + eps) ⊙ weight, for `rows` rows of n.
+void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int64_t n, float eps);
+
+// Rotary position embedding in the adjacent-pair ("normal", llama.cpp mode 0)
+// form, in place: for each row r (position positions[r]) and each head, pairs
+// (2i, 2i+1) of the first n_rot dimensions rotate by p · freq_scale · base^(−2i/n_rot).
+void rope_adjacent(float* x, int64_t rows, int64_t row_stride, int64_t n_head, int64_t head_dim, int64_t n_rot,
+                   const int32_t* positions, float freq_base, float freq_scale);
+
+// out = silu(gate) ⊙ up, silu(z) = z / (1 + e^−z).
+void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+
+// x += y.
+void add_in_place(float* x, const float* y, int64_t n);
+
+} // namespace llava

@@ -1,0 +1,166 @@
+#include "model/llama_decoder.h"
+
+#include "backend/cpu/attention.h"
+#include "backend/cpu/dequantize_cpu.h"
+#include "backend/cpu/elementwise.h"
+#include "common/aborted.h"
+#include "formats/half.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace llava {
+
+namespace {
+
+// Rows per forward chunk. Large enough that each weight block is reused across
+// many rows in prefill; small enough that one kernel (the abort polling unit)
+// stays in the tens of milliseconds on a 7B model.
+constexpr int64_t chunk_rows = 64;
+
+} // namespace
+
+llama_decoder::llama_decoder(const llama_model& model, int64_t n_ctx, int n_threads)
+    : model_(model),
+      cache_(model.hparams().n_layer, n_ctx, model.hparams().n_head_kv * model.hparams().head_dim),
+      pool_(n_threads) {
+    const llama_hparams& h = model.hparams();
+    const auto rows = static_cast<size_t>(chunk_rows);
+    x_.resize(rows * h.n_embd);
+    h_.resize(rows * h.n_embd);
+    q_.resize(rows * h.n_head * h.head_dim);
+    k_.resize(rows * cache_.row_width());
+    v_.resize(rows * cache_.row_width());
+    attn_.resize(rows * h.n_head * h.head_dim);
+    gate_.resize(rows * h.n_ff);
+    up_.resize(rows * h.n_ff);
+    positions_.resize(rows);
+}
+
+void llama_decoder::matmul(const weight_tensor& w, const float* x, int64_t rows, float* y) {
+    // w: ne = [K, N]; y: rows × N.
+    cpu_matmul(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+}
+
+void llama_decoder::decode_tokens(const int32_t* tokens, int64_t n, bool all_logits, float* logits,
+                                  const std::atomic<bool>* abort) {
+    const llama_hparams& h = model_.hparams();
+    for (int64_t i = 0; i < n; ++i) {
+        if (tokens[i] < 0 || tokens[i] >= h.n_vocab) {
+            throw std::invalid_argument("token id " + std::to_string(tokens[i]) + " is outside the vocabulary (0 … " +
+                                        std::to_string(h.n_vocab - 1) + ")");
+        }
+    }
+    const weight_tensor& embd = model_.weights().token_embd;
+    uint64_t row_size = 0;
+    row_bytes(embd.type, static_cast<uint64_t>(h.n_embd), row_size);
+    decode(n, all_logits, logits, abort, [&](int64_t first, int64_t count, float* out) {
+        for (int64_t r = 0; r < count; ++r) {
+            const auto* row = static_cast<const uint8_t*>(embd.data) + static_cast<uint64_t>(tokens[first + r]) * row_size;
+            cpu_dequantize_row(embd.type, row, out + r * h.n_embd, h.n_embd);
+        }
+    });
+}
+
+void llama_decoder::decode_embeddings(const float* rows, int64_t n, bool all_logits, float* logits,
+                                      const std::atomic<bool>* abort) {
+    const int64_t width = model_.hparams().n_embd;
+    decode(n, all_logits, logits, abort, [&](int64_t first, int64_t count, float* out) {
+        std::memcpy(out, rows + first * width, static_cast<size_t>(count * width) * sizeof(float));
+    });
+}
+
+template <typename FillRows>
+void llama_decoder::decode(int64_t n, bool all_logits, float* logits, const std::atomic<bool>* abort, FillRows fill_rows) {
+    if (n <= 0) throw std::invalid_argument("nothing to decode");
+    const int64_t start = cache_.n_past();
+    if (start + n > cache_.n_ctx()) {
+        throw std::length_error("the sequence would need " + std::to_string(start + n) + " positions; the context holds " +
+                                std::to_string(cache_.n_ctx()));
+    }
+    const int64_t n_vocab = model_.hparams().n_vocab;
+    try {
+        for (int64_t first = 0; first < n; first += chunk_rows) {
+            const int64_t count = std::min(chunk_rows, n - first);
+            fill_rows(first, count, x_.data());
+            const bool last_chunk = first + count == n;
+            float* chunk_logits = all_logits ? logits + first * n_vocab : (last_chunk ? logits : nullptr);
+            forward_chunk(count, cache_.n_past(), chunk_logits, all_logits, abort);
+            cache_.commit(count);
+        }
+    } catch (...) {
+        cache_.truncate(start);
+        throw;
+    }
+}
+
+void llama_decoder::forward_chunk(int64_t n, int64_t pos0, float* logits, bool all_logits, const std::atomic<bool>* abort) {
+    const llama_hparams& hp = model_.hparams();
+    const llama_weights& w = model_.weights();
+    const int64_t d = hp.n_embd;
+    const int64_t q_width = hp.n_head * hp.head_dim;
+    const int64_t kv_width = cache_.row_width();
+    for (int64_t r = 0; r < n; ++r) positions_[static_cast<size_t>(r)] = static_cast<int32_t>(pos0 + r);
+
+    attention_params attention{};
+    attention.n_queries = n;
+    attention.n_keys = pos0 + n;
+    attention.n_head = hp.n_head;
+    attention.n_head_kv = hp.n_head_kv;
+    attention.head_dim = hp.head_dim;
+    attention.scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
+    attention.causal = true;
+    attention.q_stride = q_width;
+    attention.kv_stride = kv_width;
+    attention.out_stride = q_width;
+
+    for (int64_t layer = 0; layer < hp.n_layer; ++layer) {
+        const llama_layer_weights& l = w.layers[static_cast<size_t>(layer)];
+        throw_if_aborted(abort);
+
+        // Attention block.
+        rms_norm(x_.data(), static_cast<const float*>(l.attn_norm.data), h_.data(), n, d, hp.rms_eps);
+        matmul(l.wq, h_.data(), n, q_.data());
+        matmul(l.wk, h_.data(), n, k_.data());
+        matmul(l.wv, h_.data(), n, v_.data());
+        rope_adjacent(q_.data(), n, q_width, hp.n_head, hp.head_dim, hp.n_rot, positions_.data(), hp.rope_freq_base,
+                      hp.rope_freq_scale);
+        rope_adjacent(k_.data(), n, kv_width, hp.n_head_kv, hp.head_dim, hp.n_rot, positions_.data(), hp.rope_freq_base,
+                      hp.rope_freq_scale);
+        uint16_t* keys = cache_.keys(layer) + pos0 * kv_width;
+        uint16_t* values = cache_.values(layer) + pos0 * kv_width;
+        for (int64_t i = 0; i < n * kv_width; ++i) {
+            keys[i] = f32_to_f16(k_[static_cast<size_t>(i)]);
+            values[i] = f32_to_f16(v_[static_cast<size_t>(i)]);
+        }
+        throw_if_aborted(abort);
+        cpu_attention_f16(pool_, attention, q_.data(), cache_.keys(layer), cache_.values(layer), attn_.data());
+        throw_if_aborted(abort);
+        matmul(l.wo, attn_.data(), n, h_.data());
+        add_in_place(x_.data(), h_.data(), n * d);
+
+        // Feed-forward block (SwiGLU).
+        throw_if_aborted(abort);
+        rms_norm(x_.data(), static_cast<const float*>(l.ffn_norm.data), h_.data(), n, d, hp.rms_eps);
+        matmul(l.ffn_gate, h_.data(), n, gate_.data());
+        throw_if_aborted(abort);
+        matmul(l.ffn_up, h_.data(), n, up_.data());
+        silu_mul(gate_.data(), up_.data(), gate_.data(), n * hp.n_ff);
+        throw_if_aborted(abort);
+        matmul(l.ffn_down, gate_.data(), n, h_.data());
+        add_in_place(x_.data(), h_.data(), n * d);
+    }
+    if (logits == nullptr) return;
+
+    // Output head: every row, or only the last one.
+    throw_if_aborted(abort);
+    const int64_t first = all_logits ? 0 : n - 1;
+    const int64_t rows = n - first;
+    rms_norm(x_.data() + first * d, static_cast<const float*>(w.output_norm.data), h_.data(), rows, d, hp.rms_eps);
+    matmul(w.output, h_.data(), rows, logits);
+}
+
+} // namespace llava

@@ -1,0 +1,59 @@
+// The LLaMA forward pass over a KV cache (spec §3.3), in data-flow order:
+// embedding → per layer [RMSNorm → Q/K/V → RoPE → cache → attention → output
+// projection → residual → RMSNorm → SwiGLU FFN → residual] → RMSNorm → logits.
+//
+// Input rows are token ids or ready-made embeddings (projected image
+// features); either way they take the next positions of the sequence. Rows are
+// processed in chunks (matrix × matrix for a prompt, matrix × vector for one
+// token), on the decoder's thread pool.
+#pragma once
+
+#include "backend/cpu/matmul.h"
+#include "backend/cpu/thread_pool.h"
+#include "model/kv_cache.h"
+#include "model/llama_model.h"
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace llava {
+
+class llama_decoder {
+public:
+    llama_decoder(const llama_model& model, int64_t n_ctx, int n_threads);
+
+    const llama_model& model() const { return model_; }
+    kv_cache& cache() { return cache_; }
+
+    // Appends n rows at positions n_past … n_past + n − 1 and writes logits:
+    // for every row (n × n_vocab) when all_logits, else for the last row only.
+    // All-or-nothing: when it throws (including `aborted`, polled between
+    // kernels), the cache keeps the positions it had before the call.
+    void decode_tokens(const int32_t* tokens, int64_t n, bool all_logits, float* logits, const std::atomic<bool>* abort);
+    void decode_embeddings(const float* rows, int64_t n, bool all_logits, float* logits, const std::atomic<bool>* abort);
+
+private:
+    template <typename FillRows>
+    void decode(int64_t n, bool all_logits, float* logits, const std::atomic<bool>* abort, FillRows fill_rows);
+    void forward_chunk(int64_t n, int64_t pos0, float* logits, bool all_logits, const std::atomic<bool>* abort);
+    void matmul(const weight_tensor& w, const float* x, int64_t rows, float* y);
+
+    const llama_model& model_;
+    kv_cache cache_;
+    thread_pool pool_;
+    matmul_workspace workspace_;
+
+    // Activations of one chunk; shapes [chunk rows × width].
+    std::vector<float> x_;      // residual stream [n_embd]
+    std::vector<float> h_;      // normalised input of a sub-layer [n_embd]
+    std::vector<float> q_;      // queries [n_head·head_dim]
+    std::vector<float> k_;      // keys [n_head_kv·head_dim]
+    std::vector<float> v_;      // values [n_head_kv·head_dim]
+    std::vector<float> attn_;   // attention output [n_head·head_dim]
+    std::vector<float> gate_;   // FFN gate, then silu(gate)·up [n_ff]
+    std::vector<float> up_;     // FFN up [n_ff]
+    std::vector<int32_t> positions_;
+};
+
+} // namespace llava
