@@ -13,16 +13,12 @@ import { join } from 'node:path';
 
 import { Command, Option } from 'commander';
 
+import { parseInteger as int } from '../lib/cli/parseInteger.js';
 import { TEXT_PRESETS, type TextPreset, VISION_PRESETS, type VisionPreset } from './tiny-model/presets.js';
 import { writeTextModel } from './tiny-model/textModel.js';
 import { writeVisionModel } from './tiny-model/visionModel.js';
 import { WEIGHT_TYPE_CHOICES } from './tiny-model/weightTypes.js';
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
 
 const program = new Command('make-tiny-model')
   .description('Write a synthetic LLaVA-1.5 GGUF pair (random weights, real tokenizer)')

@@ -7,13 +7,9 @@ import { Command, Option } from 'commander';
 
 import { LlavaError } from '../errors.js';
 import { formatInspectReport, inspectGguf } from './inspect.js';
+import { parseInteger as integer } from './parseInteger.js';
 import { runCommand } from './run.js';
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${value}`);
-  return n;
-}
 
 const program = new Command('llava').description('Run LLaVA vision-language models from GGUF files');
 

@@ -1,6 +1,7 @@
 // AVX2/FMA/F16C block kernels for cpu_attention_* (see attention_kernels.h
 // for the contract and attention.cpp for the scalar twins). f16 keys and
 // values are widened with F16C on load; all arithmetic is f32.
+#include "backend/cpu/avx2/horizontal_avx2.h"
 #include "backend/cpu/attention_kernels.h"
 
 #include <algorithm>
@@ -39,20 +40,6 @@ inline __m256 reduce8(const __m256 a[8]) {
     const __m256 u0 = _mm256_hadd_ps(t0, t1);
     const __m256 u1 = _mm256_hadd_ps(t2, t3);
     return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
-}
-
-inline float hsum(__m256 x) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-inline float hmax(__m256 x) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_movehdup_ps(m));
-    return _mm_cvtss_f32(m);
 }
 
 // e^x, within about 1 ulp of expf on the range used here (x <= 0). Range
@@ -212,7 +199,7 @@ float scale_max_avx2(float* s, int64_t n, float scale) {
         _mm256_storeu_ps(s + j, x);
         vmax = _mm256_max_ps(vmax, x);
     }
-    float max = hmax(vmax);
+    float max = hmax_f32x8(vmax);
     for (; j < n; ++j) {
         s[j] *= scale;
         max = std::max(max, s[j]);
@@ -239,7 +226,7 @@ float exp_sum_avx2(float* s, int64_t n, float shift) {
         std::memcpy(s + j, tail, static_cast<size_t>(n - j) * sizeof(float));
         vsum = _mm256_add_ps(vsum, e);
     }
-    return hsum(vsum);
+    return hsum_f32x8(vsum);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 // Include only from files compiled with -mavx2 -mfma -mf16c.
 #pragma once
 
+#include "backend/cpu/avx2/horizontal_avx2.h"
 #include "backend/cpu/unaligned_load.h"
 #include "formats/iq4_values.h"
 
@@ -10,20 +11,6 @@
 #include <immintrin.h>
 
 namespace llava {
-
-inline float hsum_f32x8(__m256 v) {
-    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-    return _mm_cvtss_f32(sum);
-}
-
-inline int hsum_i32x8(__m256i v) {
-    __m128i sum = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    sum = _mm_add_epi32(sum, _mm_unpackhi_epi64(sum, sum));
-    sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 1));
-    return _mm_cvtsi128_si32(sum);
-}
 
 inline __m256i load_i8x32(const void* p) {
     return _mm256_loadu_si256(static_cast<const __m256i*>(p));
