@@ -18,8 +18,14 @@
       "cflags": ["-mavx2", "-mfma", "-mf16c", "-fPIC"]
     },
     {
+      "target_name": "llava_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').avx512.join(' ')\")"],
+      "cflags": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-fPIC"]
+    },
+    {
       "target_name": "llava",
-      "dependencies": ["llava_avx2"],
+      "dependencies": ["llava_avx2", "llava_avx512"],
       "sources": [
         "<!@(node -p \"require('./native/sources.json').engine.join(' ')\")",
         "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"

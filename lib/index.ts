@@ -17,6 +17,11 @@ export {
   NoBinaryError,
   type GgufErrorCode,
 } from './errors.js';
+export { ImageError } from './image/ImageError.js';
+export type { ImageInput } from './image/decodeImage.js';
+export type { RgbImage } from './image/RgbImage.js';
+export type { ImageEmbedding } from './vision/ImageEmbedding.js';
+export type { ImageEncoder, VisionCompat } from './vision/ImageEncoder.js';
 export { GgufFile, type GgufMetadataEntry, type GgufTensorInfo } from './gguf/GgufFile.js';
 export { GgufWriter, type GgufWriteOptions, type TensorSource, type TensorSpec } from './gguf/GgufWriter.js';
 export { TENSOR_TYPE_NAMES, type SupportedTensorType, type TensorTypeName } from './gguf/tensorTypes.js';

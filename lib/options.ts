@@ -8,12 +8,21 @@ import { availableParallelism } from 'node:os';
 import type { ChatMessage } from './chat/ChatMessage.js';
 import type { ChatTemplateChoice } from './chat/selectTemplate.js';
 import { InvalidArgumentError } from './errors.js';
+import type { ImageInput } from './image/decodeImage.js';
 import type { Device } from './native/loadAddon.js';
+import type { ImageEmbedding } from './vision/ImageEmbedding.js';
+import type { VisionCompat } from './vision/ImageEncoder.js';
 import type { SamplingParams } from './sampling/sampleToken.js';
 
 export interface LoadOptions {
   /** Path of the text model GGUF (LLaMA-family). */
   model: string;
+  /** Path of the vision tower + projector GGUF ("mmproj"); without it the model is text-only. */
+  mmproj?: string;
+  /** 'reference' (default): the original LLaVA preprocessing and encoder; 'llama.cpp': what llama.cpp computes. */
+  visionCompat?: VisionCompat;
+  /** Images with more pixels are refused before decoding. Defaults to 50 megapixels. */
+  maxImagePixels?: number;
   /** 'auto' (default: CUDA when available, else CPU), 'cpu' or 'cuda'. */
   device?: Device;
   /** CPU threads for the forward pass. Defaults to the number of available CPUs. */
@@ -31,6 +40,11 @@ export interface GenerateOptions {
   prompt?: string;
   /** A whole conversation, formatted with the chat template. */
   messages?: ChatMessage[];
+  /**
+   * Images, one per `<image>` marker in order (or, with no marker, placed before the user's text):
+   * file paths, encoded bytes, raw RGB, or embeddings from encodeImage().
+   */
+  images?: (ImageInput | ImageEmbedding)[];
   /** Use `prompt` verbatim, without a chat template. Defaults to false. */
   raw?: boolean;
   /** Most tokens to generate. Defaults to 256. */
@@ -57,6 +71,8 @@ export interface GenerateOptions {
   stop?: string[];
   /** Aborts prompt processing and generation promptly; the promise rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /** Also return the logits that produced each generated token (result.logits). Defaults to false. */
+  returnLogits?: boolean;
 }
 
 export interface ResolvedGeneration {
@@ -82,8 +98,9 @@ function check(condition: boolean, message: string): void {
   if (!condition) throw new InvalidArgumentError(message);
 }
 
-export function resolveLoadOptions(options: LoadOptions): Required<Omit<LoadOptions, 'chatTemplate' | 'onProgress'>> &
-  Pick<LoadOptions, 'chatTemplate' | 'onProgress'> {
+export function resolveLoadOptions(
+  options: LoadOptions,
+): Required<Omit<LoadOptions, 'chatTemplate' | 'onProgress' | 'mmproj'>> & Pick<LoadOptions, 'chatTemplate' | 'onProgress' | 'mmproj'> {
   check(typeof options?.model === 'string' && options.model.length > 0, 'model: a GGUF file path is required');
   const threads = options.threads ?? availableParallelism();
   check(Number.isInteger(threads) && threads >= 1 && threads <= 1024, `threads must be an integer from 1 to 1024, got ${options.threads}`);
@@ -91,7 +108,21 @@ export function resolveLoadOptions(options: LoadOptions): Required<Omit<LoadOpti
   check(Number.isInteger(contextSize) && contextSize >= 0, `contextSize must be a positive integer, got ${options.contextSize}`);
   const device = options.device ?? 'auto';
   check(['auto', 'cpu', 'cuda'].includes(device), `device must be 'auto', 'cpu' or 'cuda', got '${device}'`);
-  return { model: options.model, device, threads, contextSize, chatTemplate: options.chatTemplate, onProgress: options.onProgress };
+  const visionCompat = options.visionCompat ?? 'reference';
+  check(visionCompat === 'reference' || visionCompat === 'llama.cpp', `visionCompat must be 'reference' or 'llama.cpp', got '${visionCompat}'`);
+  const maxImagePixels = options.maxImagePixels ?? 50_000_000;
+  check(Number.isInteger(maxImagePixels) && maxImagePixels > 0, `maxImagePixels must be a positive integer, got ${options.maxImagePixels}`);
+  return {
+    model: options.model,
+    mmproj: options.mmproj,
+    visionCompat,
+    maxImagePixels,
+    device,
+    threads,
+    contextSize,
+    chatTemplate: options.chatTemplate,
+    onProgress: options.onProgress,
+  };
 }
 
 export function resolveGeneration(o: GenerateOptions, templateStops: readonly string[]): ResolvedGeneration {

@@ -11,6 +11,10 @@ import { parseInteger as integer } from './parseInteger.js';
 import { runCommand } from './run.js';
 
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 const program = new Command('llava').description('Run LLaVA vision-language models from GGUF files');
 
 program
@@ -27,8 +31,11 @@ program
   .command('run')
   .description('generate an answer, streamed to stdout')
   .requiredOption('--model <file>', 'text model GGUF')
+  .option('--mmproj <file>', 'vision tower + projector GGUF (needed for --image)')
+  .option('--image <file>', 'an image; repeat for several (each goes to an <image> marker, or before the text)', collect, [])
+  .addOption(new Option('--vision-compat <mode>', 'image preprocessing and encoder semantics').choices(['reference', 'llama.cpp']))
   .requiredOption('--prompt <text>', 'the question (formatted with the chat template unless --raw)')
-  .option('--raw', 'use the prompt verbatim, without a chat template')
+  .option('--raw', 'use the prompt verbatim, without a chat template (images split it at <image> markers)')
   .option('--max-tokens <n>', 'most tokens to generate', integer)
   .option('--temp <t>', 'temperature (0 = greedy)', Number)
   .option('--top-k <k>', 'top-k', integer)

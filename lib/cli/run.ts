@@ -8,6 +8,9 @@ import type { Device } from '../native/loadAddon.js';
 
 export interface RunOptions {
   model: string;
+  mmproj?: string;
+  image?: string[];
+  visionCompat?: 'reference' | 'llama.cpp';
   prompt: string;
   raw?: boolean;
   maxTokens?: number;
@@ -27,11 +30,19 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
-  const model = await LlavaModel.load({ model: o.model, threads: o.threads, contextSize: o.contextSize, device: o.device });
+  const model = await LlavaModel.load({
+    model: o.model,
+    mmproj: o.mmproj,
+    visionCompat: o.visionCompat,
+    threads: o.threads,
+    contextSize: o.contextSize,
+    device: o.device,
+  });
   try {
     const request = {
       prompt: o.prompt,
       raw: o.raw,
+      images: o.image,
       maxTokens: o.maxTokens,
       temperature: o.temp,
       topK: o.topK,

@@ -100,11 +100,47 @@ export interface NativeModelHandle {
   dispose(): void;
 }
 
+export interface NativeVisionInfo {
+  imageSize: number;
+  patchSize: number;
+  nPatches: number;
+  /** ViT width (the projector's input). */
+  width: number;
+  /** Projector output width (the text model's embedding width). */
+  outputWidth: number;
+  /** Encoder blocks stored in the file. */
+  blockCount: number;
+}
+
+/**
+ * 'reference': original LLaVA semantics (every stored block, class token first, exact erf GELU in the projector).
+ * 'llama.cpp': current llama.cpp's (mtmd: blockCount − 1 blocks, class token appended last, f16-table GELUs,
+ * f16 K/V in attention).
+ */
+export type NativeVisionMode = 'reference' | 'llama.cpp';
+
+export interface NativeVisionEncoding {
+  /** nPatches × outputWidth, one row per patch in row-major grid order. */
+  embeddings: Float32Array;
+  /** nPatches × width, the tower output fed to the projector (when asked for). */
+  preProjector?: Float32Array;
+}
+
+export interface NativeVisionHandle {
+  info(): NativeVisionInfo;
+  /** pixels: 3 × imageSize × imageSize floats, planar RGB (CHW), already normalised. */
+  encode(pixels: Float32Array, mode: NativeVisionMode, wantPreProjector: boolean): Promise<NativeVisionEncoding>;
+  /** Stops the encode in flight between two encoder blocks; it rejects with nativeCode 'ABORTED'. */
+  abort(): void;
+  dispose(): void;
+}
+
 export interface NativeAddon {
   backend: 'cpu' | 'cuda';
   cpuFeatures(): Record<'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512bw' | 'avx512vl', boolean>;
   GgufHandle: { open(path: string): Promise<NativeGgufHandle> };
   ModelHandle: { load(path: string, contextSize: number, threads: number): Promise<NativeModelHandle> };
+  VisionHandle: { load(path: string, threads: number): Promise<NativeVisionHandle> };
   tensorTypes(): NativeTensorType[];
   quantize(typeId: number, values: Float32Array, rowLength: number): Promise<Uint8Array>;
   dequantize(typeId: number, bytes: Uint8Array, elementCount: number): Promise<Float32Array>;

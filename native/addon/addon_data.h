@@ -9,6 +9,7 @@ namespace llava_addon {
 struct addon_data {
     Napi::FunctionReference gguf_handle;
     Napi::FunctionReference model_handle;
+    Napi::FunctionReference vision_handle;
 };
 
 inline addon_data& data_of(Napi::Env env) { return *env.GetInstanceData<addon_data>(); }

@@ -53,7 +53,7 @@ Napi::Value model_handle::load(const Napi::CallbackInfo& info) {
 
 void model_handle::require_idle(Napi::Env env) const {
     if (!state_) throw Napi::Error::New(env, "the model was disposed");
-    if (busy_->load()) throw Napi::Error::New(env, "the model is busy (operations must be serialised)");
+    if (operation_.busy()) throw Napi::Error::New(env, "the model is busy (operations must be serialised)");
 }
 
 Napi::Value model_handle::info(const Napi::CallbackInfo& info) {
@@ -77,21 +77,15 @@ template <typename Run>
 Napi::Value model_handle::evaluate(Napi::Env env, int64_t rows, bool all_logits, Napi::Value input, Run run) {
     require_idle(env);
     const int64_t n_vocab = state_->model->hparams().n_vocab;
-    abort_flag_->store(false); // a new operation starts un-aborted (abort() targets the one in flight)
-    busy_->store(true);
     auto logits = std::make_shared<std::vector<float>>();
     std::shared_ptr<loaded> state = state_;
-    std::shared_ptr<std::atomic<bool>> abort_flag = abort_flag_;
-    std::shared_ptr<std::atomic<bool>> busy = busy_;
+    std::shared_ptr<operation_flags> flags = operation_.begin();
     return promise_worker::start(
         env,
         [=] {
-            struct release_busy {
-                std::atomic<bool>& flag;
-                ~release_busy() { flag.store(false); }
-            } guard{*busy};
+            operation_end end{flags};
             logits->resize(static_cast<size_t>((all_logits ? rows : 1) * n_vocab));
-            run(*state->decoder, logits->data(), abort_flag.get());
+            run(*state->decoder, logits->data(), &flags->abort);
         },
         [logits](Napi::Env env) -> Napi::Value { return to_float32_array(env, *logits); }, {input});
 }
@@ -142,7 +136,7 @@ Napi::Value model_handle::truncate(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value model_handle::abort(const Napi::CallbackInfo& info) {
-    abort_flag_->store(true);
+    operation_.abort();
     return info.Env().Undefined();
 }
 

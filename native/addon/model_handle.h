@@ -5,10 +5,10 @@
 
 #include "model/llama_decoder.h"
 #include "model/llama_model.h"
+#include "operation_slot.h"
 
 #include <napi.h>
 
-#include <atomic>
 #include <memory>
 
 namespace llava_addon {
@@ -40,8 +40,7 @@ private:
 
     // Shared with in-flight workers, so a dispose cannot free what they use.
     std::shared_ptr<loaded> state_;
-    std::shared_ptr<std::atomic<bool>> abort_flag_ = std::make_shared<std::atomic<bool>>(false);
-    std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
+    operation_slot operation_;
 };
 
 } // namespace llava_addon

@@ -5,6 +5,7 @@
 #include "formats_binding.h"
 #include "gguf_handle.h"
 #include "model_handle.h"
+#include "vision_handle.h"
 #ifdef LLAVA_CUDA
 #include "cuda_binding.h"
 #endif
@@ -40,6 +41,7 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
     exports.Set("cpuFeatures", Napi::Function::New(env, cpu_features, "cpuFeatures"));
     gguf_handle::define(env, exports);
     model_handle::define(env, exports);
+    vision_handle::define(env, exports);
     define_formats(env, exports);
     return exports;
 }

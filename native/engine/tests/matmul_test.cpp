@@ -227,6 +227,30 @@ run_result run(const problem& p, thread_pool& pool, matmul_kernels kernels) {
     return r;
 }
 
+// The M = 1 (decoding) path applied to each activation row in turn, M x N.
+std::vector<float> run_row_by_row(const problem& p, thread_pool& pool) {
+    std::vector<float> Y(static_cast<size_t>(p.M * p.N));
+    matmul_workspace ws;
+    for (int64_t m = 0; m < p.M; ++m) {
+        cpu_matmul(pool, ws, p.type, p.W(), p.N, p.K, p.X.data() + m * p.K, 1, Y.data() + m * p.N, p.N);
+    }
+    return Y;
+}
+
+bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+const char* kernels_name(matmul_kernels kernels) {
+    switch (kernels) {
+        case matmul_kernels::scalar: return "scalar";
+        case matmul_kernels::avx2: return "avx2";
+        case matmul_kernels::avx512vnni: return "avx512vnni";
+        case matmul_kernels::automatic: break;
+    }
+    return "automatic";
+}
+
 double norm_of_difference(const std::vector<float>& a, const std::vector<double>& b) {
     double sum = 0.0;
     for (size_t i = 0; i < a.size(); ++i) sum += (a[i] - b[i]) * (a[i] - b[i]);
@@ -300,8 +324,7 @@ void test_products(tensor_type type, int64_t K, int64_t N, int64_t M, uint64_t s
         std::vector<float> first;
         for (thread_pool* pool : pools) {
             const run_result r = run(p, *pool, kernels);
-            const std::string where = (kernels == matmul_kernels::avx2 ? " avx2" : " scalar") +
-                                      std::string(" threads=") + std::to_string(pool->size());
+            const std::string where = std::string(" ") + kernels_name(kernels) + " threads=" + std::to_string(pool->size());
             if (!r.all_written) { ok = false; problems += where + ": unwritten/non-finite output"; }
             if (!r.padding_untouched) { ok = false; problems += where + ": wrote past N"; }
             if (first.empty()) {
@@ -320,6 +343,14 @@ void test_products(tensor_type type, int64_t K, int64_t N, int64_t M, uint64_t s
     const std::vector<float>& best = have_avx2 ? run_all_pools(matmul_kernels::avx2, ok, problems) : scalar;
 
     std::string line = name + " threads=1,2,3";
+    if (cpu_matmul_has_avx512vnni()) {
+        // The AVX-512 VNNI prefill tiles must reproduce the AVX2 kernels, and
+        // so decoding one row at a time, bit for bit.
+        const std::vector<float> vnni = run_all_pools(matmul_kernels::avx512vnni, ok, problems);
+        const bool same = bit_identical(vnni, best) && bit_identical(vnni, run_row_by_row(p, *pools.front()));
+        if (!same) { ok = false; problems += " avx512vnni: not bit-identical to avx2 / row-by-row M=1"; }
+        line += " | avx512vnni == avx2 == M=1 bitwise";
+    }
     if (have_avx2) {
         std::vector<double> scalar_as_double(scalar.begin(), scalar.end());
         const double kernel_error = norm_of_difference(best, scalar_as_double) / ref.scale;
@@ -366,8 +397,9 @@ int main(int argc, char** argv) {
     std::printf("seed %llu (rerun with: matmul_test %llu)\n", static_cast<unsigned long long>(seed),
                 static_cast<unsigned long long>(seed));
     const cpu_features& features = host_cpu_features();
-    std::printf("host: avx2=%d fma=%d f16c=%d -> %s kernels\n", features.avx2, features.fma, features.f16c,
-                cpu_matmul_has_avx2() ? "AVX2" : "scalar");
+    std::printf("host: avx2=%d fma=%d f16c=%d avx512 f=%d bw=%d vl=%d vnni=%d -> %s kernels\n", features.avx2,
+                features.fma, features.f16c, features.avx512f, features.avx512bw, features.avx512vl, features.avx512vnni,
+                cpu_matmul_has_avx512vnni() ? "AVX-512 VNNI" : cpu_matmul_has_avx2() ? "AVX2" : "scalar");
 
     test_q8_0_rounding();
     test_q8_K_rounding();
@@ -388,7 +420,7 @@ int main(int argc, char** argv) {
         if (block == 1) Ks.insert(Ks.begin(), {7, 33});  // SIMD tails
         for (int64_t K : Ks) {
             for (int64_t N : {1, 7, 64}) {
-                for (int64_t M : {1, 3, 17}) {
+                for (int64_t M : {1, 3, 6, 17}) {
                     test_products(type, K, N, M, ++case_seed, pools);
                 }
             }

@@ -12,6 +12,7 @@ struct cpu_features {
     bool avx512f = false;
     bool avx512bw = false;
     bool avx512vl = false;
+    bool avx512vnni = false;
 };
 
 const cpu_features& host_cpu_features();

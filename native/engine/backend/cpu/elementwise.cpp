@@ -50,4 +50,42 @@ void add_in_place(float* x, const float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] += y[i];
 }
 
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t rows, int64_t n, float eps) {
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * n;
+        float* yr = out + r * n;
+        double sum = 0.0;
+        for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(xr[i]);
+        const double mean = sum / static_cast<double>(n);
+        double sum_sq = 0.0; // second pass: no cancellation between Σx² and n·μ²
+        for (int64_t i = 0; i < n; ++i) {
+            const double d = static_cast<double>(xr[i]) - mean;
+            sum_sq += d * d;
+        }
+        const double inv_std = 1.0 / std::sqrt(sum_sq / static_cast<double>(n) + static_cast<double>(eps));
+        for (int64_t i = 0; i < n; ++i) {
+            yr[i] = static_cast<float>((static_cast<double>(xr[i]) - mean) * inv_std) * weight[i] + bias[i];
+        }
+    }
+}
+
+void quick_gelu_in_place(float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-1.702f * x[i]));
+}
+
+void gelu_erf_in_place(float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        const double v = static_cast<double>(x[i]);
+        x[i] = static_cast<float>(0.5 * v * (1.0 + std::erf(v * 0.70710678118654752440)));
+    }
+}
+
+void gelu_tanh_in_place(float* x, int64_t n) {
+    const double sqrt_2_over_pi = 0.79788456080286535588;
+    for (int64_t i = 0; i < n; ++i) {
+        const double v = static_cast<double>(x[i]);
+        x[i] = static_cast<float>(0.5 * v * (1.0 + std::tanh(sqrt_2_over_pi * (v + 0.044715 * v * v * v))));
+    }
+}
+
 } // namespace llava

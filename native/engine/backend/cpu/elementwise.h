@@ -22,4 +22,19 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n);
 // x += y.
 void add_in_place(float* x, const float* y, int64_t n);
 
+// The vision tower's operations (CLIP ViT and its projector).
+
+// LayerNorm with bias, for `rows` rows of n: out = (x − μ) / sqrt(σ² + eps) ⊙ weight + bias,
+// σ² the biased variance (divided by n). Sums in double; out may alias x.
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t rows, int64_t n, float eps);
+
+// CLIP's quick-GELU, in place: x · σ(1.702·x).
+void quick_gelu_in_place(float* x, int64_t n);
+
+// The exact GELU, in place: x · Φ(x) = x/2 · (1 + erf(x/√2)) (PyTorch's default).
+void gelu_erf_in_place(float* x, int64_t n);
+
+// The tanh approximation of GELU, in place: x/2 · (1 + tanh(√(2/π) · (x + 0.044715·x³))) (what llama.cpp uses).
+void gelu_tanh_in_place(float* x, int64_t n);
+
 } // namespace llava

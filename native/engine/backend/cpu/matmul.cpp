@@ -2,6 +2,7 @@
 
 #include "backend/cpu/activation_quantize.h"
 #include "backend/cpu/cpu_features.h"
+#include "backend/cpu/matmul_tile.h"
 #include "backend/cpu/vec_dot.h"
 
 #include <algorithm>
@@ -12,29 +13,35 @@ namespace llava {
 
 namespace {
 
-// The dot products for one weight type: its activation format and the two
-// implementations of the block product (vec_dot.h).
+// The dot products for one weight type: its activation format, the two
+// implementations of the block product (vec_dot.h) and, where there is one,
+// the AVX-512 VNNI prefill tile (matmul_tile.h).
 struct weight_kernels {
     tensor_type activation_type;
     vec_dot_fn scalar;
     vec_dot_fn avx2;
+    matmul_tile_fn avx512vnni_tile = nullptr;
 };
 
 const weight_kernels* find_weight_kernels(tensor_type type) {
     static const weight_kernels f32{tensor_type::F32, vec_dot_f32_f32_ref, vec_dot_f32_f32_avx2};
     static const weight_kernels f16{tensor_type::F16, vec_dot_f16_f16_ref, vec_dot_f16_f16_avx2};
     static const weight_kernels bf16{tensor_type::BF16, vec_dot_bf16_bf16_ref, vec_dot_bf16_bf16_avx2};
-    static const weight_kernels q4_0{tensor_type::Q8_0, vec_dot_q4_0_q8_0_ref, vec_dot_q4_0_q8_0_avx2};
+    static const weight_kernels q4_0{tensor_type::Q8_0, vec_dot_q4_0_q8_0_ref, vec_dot_q4_0_q8_0_avx2,
+                                         matmul_tile_q4_0_q8_0_avx512vnni};
     static const weight_kernels q4_1{tensor_type::Q8_1, vec_dot_q4_1_q8_1_ref, vec_dot_q4_1_q8_1_avx2};
     static const weight_kernels q5_0{tensor_type::Q8_0, vec_dot_q5_0_q8_0_ref, vec_dot_q5_0_q8_0_avx2};
     static const weight_kernels q5_1{tensor_type::Q8_1, vec_dot_q5_1_q8_1_ref, vec_dot_q5_1_q8_1_avx2};
-    static const weight_kernels q8_0{tensor_type::Q8_0, vec_dot_q8_0_q8_0_ref, vec_dot_q8_0_q8_0_avx2};
+    static const weight_kernels q8_0{tensor_type::Q8_0, vec_dot_q8_0_q8_0_ref, vec_dot_q8_0_q8_0_avx2,
+                                         matmul_tile_q8_0_q8_0_avx512vnni};
     static const weight_kernels iq4_nl{tensor_type::Q8_0, vec_dot_iq4_nl_q8_0_ref, vec_dot_iq4_nl_q8_0_avx2};
     static const weight_kernels q2_K{tensor_type::Q8_K, vec_dot_q2_K_q8_K_ref, vec_dot_q2_K_q8_K_avx2};
     static const weight_kernels q3_K{tensor_type::Q8_K, vec_dot_q3_K_q8_K_ref, vec_dot_q3_K_q8_K_avx2};
-    static const weight_kernels q4_K{tensor_type::Q8_K, vec_dot_q4_K_q8_K_ref, vec_dot_q4_K_q8_K_avx2};
+    static const weight_kernels q4_K{tensor_type::Q8_K, vec_dot_q4_K_q8_K_ref, vec_dot_q4_K_q8_K_avx2,
+                                         matmul_tile_q4_K_q8_K_avx512vnni};
     static const weight_kernels q5_K{tensor_type::Q8_K, vec_dot_q5_K_q8_K_ref, vec_dot_q5_K_q8_K_avx2};
-    static const weight_kernels q6_K{tensor_type::Q8_K, vec_dot_q6_K_q8_K_ref, vec_dot_q6_K_q8_K_avx2};
+    static const weight_kernels q6_K{tensor_type::Q8_K, vec_dot_q6_K_q8_K_ref, vec_dot_q6_K_q8_K_avx2,
+                                         matmul_tile_q6_K_q8_K_avx512vnni};
     static const weight_kernels iq4_xs{tensor_type::Q8_K, vec_dot_iq4_xs_q8_K_ref, vec_dot_iq4_xs_q8_K_avx2};
     switch (type) {
         case tensor_type::F32: return &f32;
@@ -66,15 +73,22 @@ const weight_kernels& require_weight_kernels(tensor_type type) {
     return *kernels;
 }
 
-vec_dot_fn select_vec_dot(const weight_kernels& kernels, matmul_kernels choice) {
+// The kernel set to run: `choice`, or for `automatic` the best the host has.
+matmul_kernels resolve_kernels(matmul_kernels choice) {
     switch (choice) {
-        case matmul_kernels::scalar: return kernels.scalar;
+        case matmul_kernels::scalar: return choice;
         case matmul_kernels::avx2:
             if (!cpu_matmul_has_avx2()) throw std::runtime_error("cpu_matmul: the CPU lacks AVX2/FMA/F16C");
-            return kernels.avx2;
+            return choice;
+        case matmul_kernels::avx512vnni:
+            if (!cpu_matmul_has_avx512vnni()) {
+                throw std::runtime_error("cpu_matmul: the CPU lacks AVX-512 F/BW/VL/VNNI (or AVX2/FMA/F16C)");
+            }
+            return choice;
         case matmul_kernels::automatic: break;
     }
-    return cpu_matmul_has_avx2() ? kernels.avx2 : kernels.scalar;
+    if (cpu_matmul_has_avx512vnni()) return matmul_kernels::avx512vnni;
+    return cpu_matmul_has_avx2() ? matmul_kernels::avx2 : matmul_kernels::scalar;
 }
 
 // Bytes of one row of k elements of `type`; k must be a whole number of blocks.
@@ -118,9 +132,14 @@ void convert_rows(thread_pool& pool, tensor_type activation_type, const float* X
 constexpr int64_t activation_tile_rows = 8;
 constexpr int64_t weight_chunk_target_bytes = 32 * 1024;
 constexpr int64_t max_weight_chunk_rows = 64;
+// With a tile kernel (matmul_tile.h) chunks are a whole number of its
+// micro-tiles (4 weight rows wide): a partial micro-tile computes its missing
+// rows anyway (at K = 5632 Q8_0 a 32 KiB chunk is 5 rows, computed as 8).
+constexpr int64_t tile_weight_chunk_multiple = 8;
 
 struct matmul_problem {
     vec_dot_fn dot;
+    matmul_tile_fn tile;  // for prefill, when not null
     const uint8_t* W;
     int64_t w_row_bytes;
     const uint8_t* X;  // converted activations
@@ -141,7 +160,10 @@ void run_decode(thread_pool& pool, const matmul_problem& p) {
 }
 
 void run_prefill(thread_pool& pool, const matmul_problem& p) {
-    const int64_t chunk_rows = std::clamp<int64_t>(weight_chunk_target_bytes / p.w_row_bytes, 1, max_weight_chunk_rows);
+    int64_t chunk_rows = std::clamp<int64_t>(weight_chunk_target_bytes / p.w_row_bytes, 1, max_weight_chunk_rows);
+    if (p.tile != nullptr) {
+        chunk_rows = (chunk_rows + tile_weight_chunk_multiple - 1) / tile_weight_chunk_multiple * tile_weight_chunk_multiple;
+    }
     const int64_t n_chunks = (p.N + chunk_rows - 1) / chunk_rows;
     const int64_t n_m_tiles = (p.M + activation_tile_rows - 1) / activation_tile_rows;
     pool.run([&](int ith, int nth) {
@@ -151,6 +173,12 @@ void run_prefill(thread_pool& pool, const matmul_problem& p) {
             const int64_t n_last = std::min(p.N, n_first + chunk_rows);
             const int64_t m_first = (tile % n_m_tiles) * activation_tile_rows;
             const int64_t m_last = std::min(p.M, m_first + activation_tile_rows);
+            if (p.tile != nullptr) {
+                p.tile(matmul_tile{p.K, p.W + n_first * p.w_row_bytes, p.w_row_bytes, n_last - n_first,
+                                   p.X + m_first * p.x_row_bytes, p.x_row_bytes, m_last - m_first,
+                                   p.Y + m_first * p.ldy + n_first, p.ldy});
+                continue;
+            }
             for (int64_t n = n_first; n < n_last; ++n) {
                 const uint8_t* w_row = p.W + n * p.w_row_bytes;
                 for (int64_t m = m_first; m < m_last; ++m) {
@@ -170,6 +198,11 @@ bool cpu_matmul_supports(tensor_type type) {
 bool cpu_matmul_has_avx2() {
     const cpu_features& features = host_cpu_features();
     return features.avx2 && features.fma && features.f16c;
+}
+
+bool cpu_matmul_has_avx512vnni() {
+    const cpu_features& features = host_cpu_features();
+    return cpu_matmul_has_avx2() && features.avx512f && features.avx512bw && features.avx512vl && features.avx512vnni;
 }
 
 tensor_type matmul_activation_type(tensor_type type) {
@@ -201,8 +234,10 @@ void cpu_matmul(thread_pool& pool, matmul_workspace& ws, tensor_type type, const
         return;
     }
 
-    matmul_problem problem{select_vec_dot(weight, kernels), static_cast<const uint8_t*>(W), w_row_bytes,
-                           nullptr, x_row_bytes, N, K, M, Y, ldy};
+    const matmul_kernels resolved = resolve_kernels(kernels);
+    matmul_problem problem{resolved == matmul_kernels::scalar ? weight.scalar : weight.avx2,
+                           resolved == matmul_kernels::avx512vnni ? weight.avx512vnni_tile : nullptr,
+                           static_cast<const uint8_t*>(W), w_row_bytes, nullptr, x_row_bytes, N, K, M, Y, ldy};
     if (weight.activation_type == tensor_type::F32) {
         problem.X = reinterpret_cast<const uint8_t*>(X);  // already in the dot-product format
     } else {

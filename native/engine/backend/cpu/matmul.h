@@ -33,17 +33,24 @@ void cpu_matmul(thread_pool& pool, matmul_workspace& ws, tensor_type type, const
 bool cpu_matmul_supports(tensor_type type);
 
 // Which block dot products cpu_matmul runs. `automatic` (what cpu_matmul uses)
-// picks the AVX2/FMA kernels when the host has them, else the scalar
-// references; tests and benchmarks force one set to compare them.
-enum class matmul_kernels { automatic, scalar, avx2 };
+// picks avx512vnni, else avx2, else scalar, by what the host has; tests and
+// benchmarks force one set to compare them.
+//  - `avx512vnni`: prefill (M > 1) of Q4_0, Q8_0, Q4_K and Q6_K runs the
+//    register-blocked AVX-512 VNNI tiles (matmul_tile.h), bit-identical to
+//    `avx2`; everything else runs the `avx2` kernels.
+enum class matmul_kernels { automatic, scalar, avx2, avx512vnni };
 
 // cpu_matmul with an explicit kernel set. Throws std::runtime_error for
-// `avx2` on a host without AVX2, FMA and F16C.
+// `avx2` on a host without AVX2, FMA and F16C, and for `avx512vnni` on a host
+// without those and AVX-512 F/BW/VL/VNNI.
 void cpu_matmul(thread_pool& pool, matmul_workspace& ws, tensor_type type, const void* W, int64_t N, int64_t K,
                 const float* X, int64_t M, float* Y, int64_t ldy, matmul_kernels kernels);
 
 // Whether the host can run the `avx2` kernel set.
 bool cpu_matmul_has_avx2();
+
+// Whether the host can run the `avx512vnni` kernel set.
+bool cpu_matmul_has_avx512vnni();
 
 // The format activations are converted to for weights of `type` (spec §2.5):
 // F32, F16, BF16, Q8_0, Q8_1 or Q8_K. Throws std::invalid_argument if

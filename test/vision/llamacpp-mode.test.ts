@@ -1,0 +1,207 @@
+/**
+ * visionCompat 'llama.cpp' against llama.cpp itself (mtmd in
+ * @fugood/llama.node@1.7.15): synthetic LLaVA-1.5 pairs (mmproj F16 / Q8_0 ×
+ * text F16 / Q8_0 / Q4_K_M) on square, wide and tall PNGs, the same raw
+ * prompt, greedy decoding. Every run's agreement is printed; where a run
+ * diverges, the step and llama.cpp's top-2 probabilities there are printed too.
+ */
+import { join } from 'node:path';
+
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { llamaCppFitSize, preprocessLlamaCpp } from '../../lib/image/preprocessLlamaCpp.js';
+import { createRgbImage } from '../../lib/image/RgbImage.js';
+import { LlavaModel } from '../../lib/LlavaModel.js';
+import { TEXT_PRESETS, VISION_PRESETS } from '../../scripts/tiny-model/presets.js';
+import { writeTextModel } from '../../scripts/tiny-model/textModel.js';
+import { writeVisionModel } from '../../scripts/tiny-model/visionModel.js';
+import { runOracle } from '../oracles/runOracle.js';
+import { fixture, scratchDir } from '../support/paths.js';
+
+const THREADS = 2;
+const TOKENS = 12;
+const PROMPT = 'USER: <image>\nWhat is in the image?\nASSISTANT:';
+const TEXT_TYPES = ['F16', 'Q8_0', 'Q4_K_M'] as const;
+const MMPROJ_TYPES = ['F16', 'Q8_0'] as const;
+const IMAGES = { square: [200, 200], wide: [400, 150], tall: [120, 300] } as const;
+
+interface OracleRun {
+  image: string;
+  promptTokens: number[];
+  pieces: string[];
+  text: string;
+}
+interface OraclePair {
+  model: string;
+  mmproj: string;
+  runs: OracleRun[];
+}
+
+/** Difference between the largest and second largest logit. */
+function topTwoGap(logits: Float32Array): number {
+  let first = -Infinity;
+  let second = -Infinity;
+  for (const l of logits) {
+    if (l > first) [first, second] = [l, first];
+    else if (l > second) second = l;
+  }
+  return first - second;
+}
+
+let dir: string;
+const images: string[] = [];
+const pairs: { model: string; mmproj: string; label: string }[] = [];
+
+/** An RGB test card: diagonal colour gradients, a filled disc and a dark bar, so every resize detail shows. */
+async function writeImage(path: string, width: number, height: number): Promise<void> {
+  const data = Buffer.alloc(width * height * 3);
+  const cx = width * 0.6;
+  const cy = height * 0.4;
+  const r = Math.min(width, height) * 0.25;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      let rgb = [(255 * x) / width, (255 * y) / height, (255 * (x + y)) / (width + height)];
+      if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) rgb = [240, 200, 30];
+      if (y > height * 0.7 && y < height * 0.8 && x > width * 0.1) rgb = [20, 30, 90];
+      data.set(rgb.map(Math.round), o);
+    }
+  }
+  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(path);
+}
+
+beforeAll(async () => {
+  dir = await scratchDir('llamacpp-mode');
+  for (const [name, [width, height]] of Object.entries(IMAGES)) {
+    const path = join(dir, `${name}.png`);
+    await writeImage(path, width, height);
+    images.push(path);
+  }
+  for (const [i, type] of MMPROJ_TYPES.entries()) {
+    await writeVisionModel(join(dir, `mmproj-${type}.gguf`), {
+      ...VISION_PRESETS.tiny,
+      name: `mmproj-${type}`,
+      projectionDim: TEXT_PRESETS.tiny.nEmbd,
+      weightType: type,
+      seed: 61 + i,
+      ggufVersion: 3,
+    });
+  }
+  for (const [i, type] of TEXT_TYPES.entries()) {
+    await writeTextModel(join(dir, `text-${type}.gguf`), {
+      ...TEXT_PRESETS.tiny,
+      name: `text-${type}`,
+      vocab: fixture('ggml-vocab-llama-spm.gguf'),
+      weightType: type,
+      tiedOutput: false,
+      seed: 71 + i,
+      ggufVersion: 3,
+    });
+  }
+  for (const text of TEXT_TYPES) {
+    for (const mmproj of MMPROJ_TYPES) {
+      pairs.push({ model: join(dir, `text-${text}.gguf`), mmproj: join(dir, `mmproj-${mmproj}.gguf`), label: `text ${text} / mmproj ${mmproj}` });
+    }
+  }
+});
+
+describe('llama.cpp preprocessing geometry', () => {
+  it('fits the original image into the square with ceil, keeping the aspect ratio', () => {
+    expect(llamaCppFitSize(200, 200, 336)).toEqual({ width: 336, height: 336 });
+    expect(llamaCppFitSize(400, 150, 336)).toEqual({ width: 336, height: 126 });
+    expect(llamaCppFitSize(120, 300, 336)).toEqual({ width: 135, height: 336 });
+    expect(llamaCppFitSize(1000, 3, 336)).toEqual({ width: 336, height: 2 });
+  });
+
+  it('pads centred on (122, 116, 104), normalised with the given mean/std', () => {
+    const image = createRgbImage(4, 2);
+    image.data.fill(255);
+    const mean = [0.5, 0.5, 0.5];
+    const std = [0.5, 0.5, 0.5];
+    const out = preprocessLlamaCpp(image, { size: 8, mean, std });
+    // 4×2 → 8×4 at rows 2..5; rows 0, 1, 6, 7 are padding.
+    const level = (v: number) => Math.fround(Math.fround(Math.fround(v / 255) - 0.5) / 0.5);
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < 8; y++) {
+        const expected = y >= 2 && y < 6 ? level(255) : level([122, 116, 104][c]!);
+        for (let x = 0; x < 8; x++) expect(out[c * 64 + y * 8 + x]).toBe(expected);
+      }
+    }
+  });
+});
+
+/** Greedy pieces, the prompt ids and each step's logits for one pair and image in one compatibility mode. */
+async function generateAll(pair: { model: string; mmproj: string }, visionCompat: 'reference' | 'llama.cpp') {
+  const model = await LlavaModel.load({ model: pair.model, mmproj: pair.mmproj, visionCompat, threads: THREADS });
+  try {
+    const runs = [];
+    for (const image of images) {
+      const result = await model.generate({ prompt: PROMPT, raw: true, images: [image], maxTokens: TOKENS, temperature: 0, returnLogits: true });
+      const pieces = result.tokens.map((t) => Buffer.from(model.tokenizer.tokenToPiece(t)).toString('utf8'));
+      runs.push({ pieces, promptTokens: result.promptTokens, logits: result.logits! });
+    }
+    return runs;
+  } finally {
+    await model.dispose();
+  }
+}
+
+function commonPrefix(a: readonly string[], b: readonly string[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+/**
+ * What holds (x86-64, AVX-512 machine, 2 threads), and is asserted:
+ *  - the prompt, image positions included, is tokenized identically;
+ *  - 'llama.cpp' mode agrees with llama.cpp over more greedy tokens in total
+ *    than 'reference' mode does (it is the right target, not just noise);
+ *  - wherever it diverges, our own top-2 logits there are within 0.25 of each
+ *    other: a near-tie, which the remaining small numeric differences (text
+ *    decoder attention and summation order, see the report) decide either way.
+ * Identical runs are counted and printed, not asserted: with random tiny
+ * models near-ties are common, and which runs hit one depends on the CPU.
+ */
+describe("visionCompat 'llama.cpp' generates what llama.cpp generates", () => {
+  it(`6 pairs × ${Object.keys(IMAGES).length} images, ${TOKENS} greedy tokens`, async () => {
+    const oracle = await runOracle<OraclePair[]>(
+      'llamaNodeGreedyImages.mjs',
+      { pairs, images, prompt: PROMPT.replace('<image>', '<__media__>'), tokens: TOKENS, threads: THREADS },
+      600_000,
+    );
+    const divergences: { label: string; step: number; gap: number }[] = [];
+    let agreedLlamaCpp = 0;
+    let agreedReference = 0;
+    for (const [p, pair] of pairs.entries()) {
+      const ours = await generateAll(pair, 'llama.cpp');
+      const reference = await generateAll(pair, 'reference');
+      for (const [i, theirs] of oracle[p]!.runs.entries()) {
+        const label = `${pair.label}, ${Object.keys(IMAGES)[i]}`;
+        const run = ours[i]!;
+        expect(run.promptTokens, label).toEqual(theirs.promptTokens);
+        const common = commonPrefix(run.pieces, theirs.pieces);
+        agreedLlamaCpp += common;
+        agreedReference += commonPrefix(reference[i]!.pieces, theirs.pieces);
+        if (common === theirs.pieces.length && run.pieces.length === theirs.pieces.length) {
+          console.log(`${label}: identical (${common} tokens) ${JSON.stringify(theirs.text)}`);
+        } else {
+          const gap = topTwoGap(run.logits[common]!);
+          divergences.push({ label, step: common, gap });
+          console.log(
+            `${label}: diverges at step ${common}: ours ${JSON.stringify(run.pieces.slice(common))}, ` +
+              `llama.cpp ${JSON.stringify(theirs.pieces.slice(common))}; our top-2 logit gap there ${gap.toExponential(2)}`,
+          );
+        }
+      }
+    }
+    const runs = pairs.length * images.length;
+    console.log(
+      `llama.cpp mode: ${runs - divergences.length}/${runs} runs identical; greedy tokens agreeing with llama.cpp: ` +
+        `${agreedLlamaCpp} in llama.cpp mode, ${agreedReference} in reference mode (of ${runs * TOKENS})`,
+    );
+    expect(agreedLlamaCpp).toBeGreaterThan(agreedReference);
+    for (const { label, gap } of divergences) expect(gap, label).toBeLessThan(0.25);
+  });
+});
