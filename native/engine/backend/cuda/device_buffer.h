@@ -1,4 +1,4 @@
-// Owning handle for one device allocation (freed on scope exit, also when an
+// Owning, movable handle for one device allocation (freed on scope exit, also when an
 // exception unwinds through a kernel launch sequence).
 #pragma once
 
@@ -18,6 +18,20 @@ public:
     }
     device_buffer(const device_buffer&) = delete;
     device_buffer& operator=(const device_buffer&) = delete;
+    device_buffer(device_buffer&& other) noexcept : data_(other.data_), bytes_(other.bytes_) {
+        other.data_ = nullptr;
+        other.bytes_ = 0;
+    }
+    device_buffer& operator=(device_buffer&& other) noexcept {
+        if (this != &other) {
+            if (data_ != nullptr) cudaFree(data_);
+            data_ = other.data_;
+            bytes_ = other.bytes_;
+            other.data_ = nullptr;
+            other.bytes_ = 0;
+        }
+        return *this;
+    }
 
     template <typename T>
     T* as() const {
