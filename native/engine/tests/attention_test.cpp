@@ -10,14 +10,16 @@
 // For every case, both variants (f16 and f32 keys/values), both kernel sets
 // (scalar, and AVX2 when the CPU has it) and 1, 2 and 3 threads:
 // - f32 variant: relative error ‖out − ref‖₂ / ‖ref‖₂ <= 1e-5.
-// - f16 variant: <= 1e-4 against the reference computed on the inputs the
+// - f16 variant: <= 5e-4 against the reference computed on the inputs the
 //   kernel actually multiplies (q, k, v and the softmax weights rounded to
-//   f16, as llama.cpp does; a weight computed in f32 can round to the
-//   neighbouring f16 value of the float64 one, one f16 step of 2^-11 relative,
-//   which puts the floor near 1e-5), and <= 2e-3
+//   f16, as llama.cpp does). A weight computed in f32 can round to the
+//   neighbouring f16 value of the float64 one: one f16 step, 2^-11 ≈ 4.9e-4 of
+//   that weight. Typically ~1e-5 overall; when one key dominates a single
+//   query (nq = 1) a flip of its weight alone moves the output by up to that
+//   step (1.2e-4 seen), hence the bound. And <= 2e-3
 //   against the reference on the unrounded inputs (f16 has a relative
 //   precision of 2^-11 ≈ 4.9e-4 per element).
-// - the scalar and AVX2 results agree to 1e-5 (f16 variant: 1e-4, for the same
+// - the scalar and AVX2 results agree to 1e-5 (f16 variant: 5e-4, for the same
 //   rounding reason), and the result does not depend
 //   on the thread count (bit for bit).
 // - outputs are poisoned with NaN first, so an element never written fails the
@@ -272,9 +274,9 @@ void run_case(const test_case& c, std::mt19937_64& rng, std::vector<std::unique_
                 if (f16) {
                     const double err = rel_error(r.out, ref_rounded);
                     const double err_exact = rel_error(r.out, ref);
-                    ok = err <= 1e-4 && err_exact <= 2e-3 && r.gaps_intact;
+                    ok = err <= 5e-4 && err_exact <= 2e-3 && r.gaps_intact;
                     std::snprintf(line, sizeof line,
-                                  "%s %-6s t=%d %s: err vs f16-rounded ref %.2e (tol 1e-4), vs exact %.2e (tol 2e-3)%s",
+                                  "%s %-6s t=%d %s: err vs f16-rounded ref %.2e (tol 5e-4), vs exact %.2e (tol 2e-3)%s",
                                   variant, kernel_name(kernel), pool->size(), what.c_str(), err, err_exact,
                                   r.gaps_intact ? "" : ", output gaps overwritten");
                 } else {
@@ -298,7 +300,7 @@ void run_case(const test_case& c, std::mt19937_64& rng, std::vector<std::unique_
         }
         if (first_of_kernel.size() == 2) {
             const double diff = rel_error(first_of_kernel[1], first_of_kernel[0]);
-            const double tol = std::strcmp(variant, "f16") == 0 ? 1e-4 : 1e-5;
+            const double tol = std::strcmp(variant, "f16") == 0 ? 5e-4 : 1e-5;
             char line[320];
             std::snprintf(line, sizeof line, "%s avx2 vs scalar %s: rel diff %.2e (tol %.0e)", variant, what.c_str(),
                           diff, tol);
