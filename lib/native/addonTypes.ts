@@ -113,7 +113,8 @@ export interface NativeVisionInfo {
 }
 
 /**
- * 'reference': original LLaVA semantics (every stored block, class token first, exact erf GELU in the projector).
+ * 'reference': original LLaVA semantics (every stored block, class token first, exact erf GELU in the projector,
+ * weights dequantized to f32 and f32 activations).
  * 'llama.cpp': current llama.cpp's (mtmd: blockCount − 1 blocks, class token appended last, f16-table GELUs,
  * f16 K/V in attention).
  */

@@ -3,6 +3,7 @@
 #include "backend/cpu/attention.h"
 #include "backend/cpu/dequantize_cpu.h"
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/matmul_f32_activations.h"
 #include "backend/cpu/patch_embed.h"
 #include "common/aborted.h"
 #include "formats/half.h"
@@ -95,13 +96,19 @@ int64_t clip_vision::blocks_run(clip_mode mode) const {
     return stored - 1;
 }
 
-void clip_vision::matmul(const weight_tensor& w, const float* x, int64_t rows, float* y) {
-    // w: ne = [K, N]; y: rows × N.
-    cpu_matmul(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+void clip_vision::matmul(clip_mode mode, const weight_tensor& w, const float* x, int64_t rows, float* y) {
+    // w: ne = [K, N]; y: rows × N. 'reference' keeps the original model's f32
+    // activations; 'llama.cpp' converts them to the weight's dot format as llama.cpp does.
+    if (mode == clip_mode::reference) {
+        cpu_matmul_f32_activations(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+    } else {
+        cpu_matmul(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+    }
 }
 
-void clip_vision::matmul_bias(const weight_tensor& w, const weight_tensor& bias, const float* x, int64_t rows, float* y) {
-    matmul(w, x, rows, y);
+void clip_vision::matmul_bias(clip_mode mode, const weight_tensor& w, const weight_tensor& bias, const float* x, int64_t rows,
+                              float* y) {
+    matmul(mode, w, x, rows, y);
     if (bias.present()) add_bias(y, static_cast<const float*>(bias.data), rows, w.ne[1]);
 }
 
@@ -117,9 +124,9 @@ void clip_vision::run_block(const clip_block_weights& l, clip_mode mode, float* 
 
     layer_norm(x, static_cast<const float*>(l.ln1_w.data), static_cast<const float*>(l.ln1_b.data), a.data(), n_tokens, w,
                h.layer_norm_eps);
-    matmul_bias(l.wq, l.bq, a.data(), n_tokens, q.data());
-    matmul_bias(l.wk, l.bk, a.data(), n_tokens, k.data());
-    matmul_bias(l.wv, l.bv, a.data(), n_tokens, v.data());
+    matmul_bias(mode, l.wq, l.bq, a.data(), n_tokens, q.data());
+    matmul_bias(mode, l.wk, l.bk, a.data(), n_tokens, k.data());
+    matmul_bias(mode, l.wv, l.bv, a.data(), n_tokens, v.data());
     if (mode == clip_mode::llama_cpp) {
         // llama.cpp's CPU flash attention (on by default for the vision tower)
         // casts keys and values to f16, then computes in f32.
@@ -139,12 +146,12 @@ void clip_vision::run_block(const clip_block_weights& l, clip_mode mode, float* 
     p.kv_stride = w;
     p.out_stride = w;
     cpu_attention_f32(pool_, p, q.data(), k.data(), v.data(), attn.data());
-    matmul_bias(l.wo, l.bo, attn.data(), n_tokens, a.data());
+    matmul_bias(mode, l.wo, l.bo, attn.data(), n_tokens, a.data());
     add_in_place(x, a.data(), n_tokens * w);
 
     layer_norm(x, static_cast<const float*>(l.ln2_w.data), static_cast<const float*>(l.ln2_b.data), a.data(), n_tokens, w,
                h.layer_norm_eps);
-    matmul_bias(l.fc1, l.fc1_b, a.data(), n_tokens, ff.data());
+    matmul_bias(mode, l.fc1, l.fc1_b, a.data(), n_tokens, ff.data());
     if (mode == clip_mode::llama_cpp) {
         if (h.use_gelu) {
             gelu_f16_table_in_place(ff.data(), n_tokens * h.n_ff);
@@ -156,7 +163,7 @@ void clip_vision::run_block(const clip_block_weights& l, clip_mode mode, float* 
     } else {
         quick_gelu_in_place(ff.data(), n_tokens * h.n_ff);
     }
-    matmul_bias(l.fc2, l.fc2_b, ff.data(), n_tokens, a.data());
+    matmul_bias(mode, l.fc2, l.fc2_b, ff.data(), n_tokens, a.data());
     add_in_place(x, a.data(), n_tokens * w);
 }
 
@@ -192,6 +199,7 @@ void clip_vision::encode(const float* pixels_chw, clip_mode mode, float* out, fl
     in.bias = cw.patch_bias.present() ? static_cast<const float*>(cw.patch_bias.data) : nullptr;
     in.class_embd = static_cast<const float*>(cw.class_embd.data);
     in.positions = positions;
+    in.f32_activations = mode == clip_mode::reference;
     cpu_patch_embed(pool_, workspace_, in, x.data());
     if (mode == clip_mode::llama_cpp) std::rotate(x.begin(), x.begin() + w, x.end());
     layer_norm(x.data(), static_cast<const float*>(cw.pre_ln_w.data), static_cast<const float*>(cw.pre_ln_b.data), x.data(),
@@ -214,14 +222,14 @@ void clip_vision::encode(const float* pixels_chw, clip_mode mode, float* out, fl
     if (pre_projector != nullptr) std::memcpy(pre_projector, patches, static_cast<size_t>(h.n_patches * w) * sizeof(float));
 
     std::vector<float> hidden(static_cast<size_t>(h.n_patches * cw.mm0.ne[1])); // [n_patches][mm_hidden]
-    matmul_bias(cw.mm0, cw.mm0_b, patches, h.n_patches, hidden.data());
+    matmul_bias(mode, cw.mm0, cw.mm0_b, patches, h.n_patches, hidden.data());
     if (mode == clip_mode::reference) {
         gelu_erf_in_place(hidden.data(), static_cast<int64_t>(hidden.size()));
     } else {
         gelu_f16_table_in_place(hidden.data(), static_cast<int64_t>(hidden.size()));
     }
     throw_if_aborted(abort);
-    matmul_bias(cw.mm2, cw.mm2_b, hidden.data(), h.n_patches, out);
+    matmul_bias(mode, cw.mm2, cw.mm2_b, hidden.data(), h.n_patches, out);
 }
 
 } // namespace llava

@@ -58,8 +58,8 @@ public:
 private:
     clip_vision(std::unique_ptr<gguf_file> file, clip_hparams hparams, clip_weights weights, int n_threads);
 
-    void matmul(const weight_tensor& w, const float* x, int64_t rows, float* y);
-    void matmul_bias(const weight_tensor& w, const weight_tensor& bias, const float* x, int64_t rows, float* y);
+    void matmul(clip_mode mode, const weight_tensor& w, const float* x, int64_t rows, float* y);
+    void matmul_bias(clip_mode mode, const weight_tensor& w, const weight_tensor& bias, const float* x, int64_t rows, float* y);
     void run_block(const clip_block_weights& l, clip_mode mode, float* x, int64_t n_tokens);
 
     std::unique_ptr<gguf_file> file_;

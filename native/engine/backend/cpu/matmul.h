@@ -22,6 +22,7 @@ namespace llava {
 // Scratch memory reused across calls (the converted activations).
 struct matmul_workspace {
     std::vector<uint8_t> activations;
+    std::vector<float> dequantized_weights; // cpu_matmul_f32_activations' chunk of f32 weight rows
 };
 
 // Throws std::invalid_argument for an unsupported type, K not a multiple of the

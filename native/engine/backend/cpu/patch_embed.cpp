@@ -60,8 +60,12 @@ void cpu_patch_embed(thread_pool& pool, matmul_workspace& ws, const patch_embed_
     for (int64_t first = 0; first < n_patches; first += tile_patches) {
         const int64_t count = std::min(tile_patches, n_patches - first);
         for (int64_t t = 0; t < count; ++t) unfold_patch(in, first + t, tile.data() + t * patch_len);
-        cpu_matmul(pool, ws, in.kernel_type, in.kernel, in.width, patch_len, tile.data(), count,
-                   out + (1 + first) * in.width, in.width);
+        float* rows = out + (1 + first) * in.width;
+        if (in.f32_activations) {
+            cpu_matmul_f32_activations(pool, ws, in.kernel_type, in.kernel, in.width, patch_len, tile.data(), count, rows, in.width);
+        } else {
+            cpu_matmul(pool, ws, in.kernel_type, in.kernel, in.width, patch_len, tile.data(), count, rows, in.width);
+        }
     }
     add_tokens_and_positions(in, n_patches, out);
 }
