@@ -1,0 +1,63 @@
+/** LlavaModel.load on unusable inputs: typed errors that name the file, nothing loaded half-way. */
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { GgufError, InvalidArgumentError, LlavaError, NoBinaryError } from '../../lib/errors.js';
+import { LlavaModel } from '../../lib/LlavaModel.js';
+import { loadAddon } from '../../lib/native/loadAddon.js';
+import { VISION_PRESETS } from '../../scripts/tiny-model/presets.js';
+import { writeVisionModel } from '../../scripts/tiny-model/visionModel.js';
+import { fixture, scratchDir } from '../support/paths.js';
+
+const golden = (...p: string[]) => fixture('golden', 'llava-tiny', ...p);
+
+describe('LlavaModel.load', () => {
+  it('rejects a vocab-only file (no weights) with GgufError naming it', async () => {
+    const path = fixture('ggml-vocab-llama-spm.gguf');
+    await expect(LlavaModel.load({ model: path })).rejects.toMatchObject({ code: 'GGUF_NOT_FOUND', path });
+  });
+
+  it('rejects an mmproj given as the text model', async () => {
+    const path = golden('tiny-mmproj-f16.gguf');
+    const error = await LlavaModel.load({ model: path }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GgufError);
+    expect((error as GgufError).path).toBe(path);
+  });
+
+  it('rejects an mmproj whose projector width differs from the text model', async () => {
+    const dir = await scratchDir('load');
+    const mmproj = join(dir, 'wide-mmproj.gguf');
+    await writeVisionModel(mmproj, { ...VISION_PRESETS.tiny, name: 'wide', projectionDim: 128, weightType: 'F16', seed: 5, ggufVersion: 3 });
+    const error = await LlavaModel.load({ model: golden('tiny-llama-f16.gguf'), mmproj, threads: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlavaError);
+    expect((error as LlavaError).code).toBe('MODEL_MISMATCH');
+  });
+
+  it('rejects bad options before touching the file', async () => {
+    await expect(LlavaModel.load({ model: golden('tiny-llama-f16.gguf'), threads: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(LlavaModel.load({ model: golden('tiny-llama-f16.gguf'), contextSize: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(
+      LlavaModel.load({ model: golden('tiny-llama-f16.gguf'), visionCompat: 'fast' as 'reference' }),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
+  const gpu = (() => {
+    try {
+      loadAddon('cuda');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it(gpu ? "loads with device 'cuda' on this GPU machine" : "rejects device 'cuda' without a usable GPU, saying why", async () => {
+    const loading = LlavaModel.load({ model: golden('tiny-llama-f16.gguf'), device: 'cuda' });
+    if (gpu) {
+      await (await loading).dispose();
+      return;
+    }
+    const error = await loading.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoBinaryError);
+    expect((error as Error).message).toMatch(/CUDA addon/);
+  });
+});
