@@ -129,7 +129,7 @@ export class LlavaModel {
     const addon = loadAddon(o.device);
     let handle: NativeModelHandle;
     try {
-      handle = await addon.ModelHandle.load(o.model, contextSize, o.threads);
+      handle = await addon.ModelHandle.load(o.model, contextSize, o.threads, o.numerics);
     } catch (error) {
       throw fromNativeError(error, o.model);
     }

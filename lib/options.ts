@@ -27,6 +27,13 @@ export interface LoadOptions {
   device?: Device;
   /** CPU threads for the forward pass. Defaults to the number of available CPUs. */
   threads?: number;
+  /**
+   * The text model's arithmetic. 'llama.cpp' (default): activations converted to each weight's dot-product
+   * format and an f16 KV cache, as llama.cpp computes — fast, comparable token for token with llama.cpp.
+   * 'reference': f32 activations against weights dequantized to f32 and an f32 KV cache — the original
+   * model's arithmetic on the stored weights; slower.
+   */
+  numerics?: 'llama.cpp' | 'reference';
   /** KV cache length in positions. Defaults to the model's training context, at most 4096. */
   contextSize?: number;
   /** Chat format. Defaults to the file's own template, else one inferred from the model name. */
@@ -110,12 +117,15 @@ export function resolveLoadOptions(
   check(['auto', 'cpu', 'cuda'].includes(device), `device must be 'auto', 'cpu' or 'cuda', got '${device}'`);
   const visionCompat = options.visionCompat ?? 'reference';
   check(visionCompat === 'reference' || visionCompat === 'llama.cpp', `visionCompat must be 'reference' or 'llama.cpp', got '${visionCompat}'`);
+  const numerics = options.numerics ?? 'llama.cpp';
+  check(numerics === 'llama.cpp' || numerics === 'reference', `numerics must be 'llama.cpp' or 'reference', got '${numerics}'`);
   const maxImagePixels = options.maxImagePixels ?? 50_000_000;
   check(Number.isInteger(maxImagePixels) && maxImagePixels > 0, `maxImagePixels must be a positive integer, got ${options.maxImagePixels}`);
   return {
     model: options.model,
     mmproj: options.mmproj,
     visionCompat,
+    numerics,
     maxImagePixels,
     device,
     threads,

@@ -11,6 +11,7 @@ export interface RunOptions {
   mmproj?: string;
   image?: string[];
   visionCompat?: 'reference' | 'llama.cpp';
+  numerics?: 'llama.cpp' | 'reference';
   prompt: string;
   raw?: boolean;
   maxTokens?: number;
@@ -34,6 +35,7 @@ export async function runCommand(o: RunOptions): Promise<void> {
     model: o.model,
     mmproj: o.mmproj,
     visionCompat: o.visionCompat,
+    numerics: o.numerics,
     threads: o.threads,
     contextSize: o.contextSize,
     device: o.device,

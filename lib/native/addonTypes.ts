@@ -140,7 +140,7 @@ export interface NativeAddon {
   backend: 'cpu' | 'cuda';
   cpuFeatures(): Record<'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512bw' | 'avx512vl', boolean>;
   GgufHandle: { open(path: string): Promise<NativeGgufHandle> };
-  ModelHandle: { load(path: string, contextSize: number, threads: number): Promise<NativeModelHandle> };
+  ModelHandle: { load(path: string, contextSize: number, threads: number, numerics: 'llama.cpp' | 'reference'): Promise<NativeModelHandle> };
   VisionHandle: { load(path: string, threads: number): Promise<NativeVisionHandle> };
   tensorTypes(): NativeTensorType[];
   quantize(typeId: number, values: Float32Array, rowLength: number): Promise<Uint8Array>;

@@ -29,14 +29,20 @@ model_handle::model_handle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<mo
     state_ = *info[0].As<Napi::External<std::shared_ptr<loaded>>>().Data();
 }
 
-// load(path, contextSize, threads) → Promise<ModelHandle>; mapping and validating
-// the file and allocating the KV cache happen off the JS thread.
+// load(path, contextSize, threads, numerics: 'llama.cpp' | 'reference') → Promise<ModelHandle>;
+// mapping and validating the file and allocating the KV cache happen off the JS thread.
 Napi::Value model_handle::load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[0].IsString()) throw Napi::TypeError::New(env, "path must be a string");
     const std::string path = info[0].As<Napi::String>();
     const auto context_size = static_cast<int64_t>(integer_arg(info[1], "contextSize"));
     const auto threads = static_cast<int>(integer_arg(info[2], "threads"));
+    const std::string numerics_name = info[3].IsString() ? std::string(info[3].As<Napi::String>()) : "";
+    if (numerics_name != "llama.cpp" && numerics_name != "reference") {
+        throw Napi::RangeError::New(env, "numerics must be 'llama.cpp' or 'reference'");
+    }
+    const auto numerics =
+        numerics_name == "reference" ? llava::decoder_numerics::reference : llava::decoder_numerics::llama_cpp;
     auto result = std::make_shared<std::shared_ptr<loaded>>(std::make_shared<loaded>());
     return promise_worker::start(
         env,
@@ -44,7 +50,7 @@ Napi::Value model_handle::load(const Napi::CallbackInfo& info) {
             loaded& l = **result;
             l.model = llava::llama_model::load(path);
             const int64_t n_ctx = context_size > 0 ? context_size : l.model->hparams().n_ctx_train;
-            l.decoder = std::make_unique<llava::llama_decoder>(*l.model, n_ctx, threads);
+            l.decoder = std::make_unique<llava::llama_decoder>(*l.model, n_ctx, threads, numerics);
         },
         [result](Napi::Env env) -> Napi::Value {
             return data_of(env).model_handle.New({Napi::External<std::shared_ptr<loaded>>::New(env, result.get())});

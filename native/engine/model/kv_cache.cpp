@@ -5,12 +5,22 @@
 
 namespace llava {
 
-kv_cache::kv_cache(int64_t n_layer, int64_t n_ctx, int64_t row_width) : n_ctx_(n_ctx), row_width_(row_width) {
-    keys_.resize(static_cast<size_t>(n_layer));
-    values_.resize(static_cast<size_t>(n_layer));
-    for (int64_t l = 0; l < n_layer; ++l) {
-        keys_[static_cast<size_t>(l)].resize(static_cast<size_t>(n_ctx * row_width));
-        values_[static_cast<size_t>(l)].resize(static_cast<size_t>(n_ctx * row_width));
+kv_cache::kv_cache(int64_t n_layer, int64_t n_ctx, int64_t row_width, kv_element element)
+    : n_ctx_(n_ctx), row_width_(row_width), element_(element) {
+    const auto layers = static_cast<size_t>(n_layer);
+    const auto size = static_cast<size_t>(n_ctx * row_width);
+    keys_f16_.resize(layers);
+    values_f16_.resize(layers);
+    keys_f32_.resize(layers);
+    values_f32_.resize(layers);
+    for (size_t l = 0; l < layers; ++l) {
+        if (element == kv_element::f16) {
+            keys_f16_[l].resize(size);
+            values_f16_[l].resize(size);
+        } else {
+            keys_f32_[l].resize(size);
+            values_f32_[l].resize(size);
+        }
     }
 }
 

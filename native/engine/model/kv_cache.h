@@ -1,6 +1,7 @@
-// The key/value cache of a decoder: for every layer, one f16 row of
-// n_head_kv·head_dim keys and one of values per position, as llama.cpp keeps
-// it by default. Positions [0, n_past) hold the current sequence.
+// The key/value cache of a decoder: for every layer, one row of
+// n_head_kv·head_dim keys and one of values per position, in f16 (as llama.cpp
+// keeps it by default) or in f32 (the original model's arithmetic).
+// Positions [0, n_past) hold the current sequence.
 #pragma once
 
 #include <cstddef>
@@ -9,9 +10,13 @@
 
 namespace llava {
 
+enum class kv_element { f16, f32 };
+
 class kv_cache {
 public:
-    kv_cache(int64_t n_layer, int64_t n_ctx, int64_t row_width);
+    kv_cache(int64_t n_layer, int64_t n_ctx, int64_t row_width, kv_element element);
+
+    kv_element element() const { return element_; }
 
     int64_t n_ctx() const { return n_ctx_; }
     int64_t row_width() const { return row_width_; }
@@ -22,15 +27,21 @@ public:
     // Marks n more positions as holding the sequence (after they were written).
     void commit(int64_t n);
 
-    uint16_t* keys(int64_t layer) { return keys_[static_cast<size_t>(layer)].data(); }     // [n_ctx][row_width]
-    uint16_t* values(int64_t layer) { return values_[static_cast<size_t>(layer)].data(); } // [n_ctx][row_width]
+    // [n_ctx][row_width] of the cache's element type (the other accessors return empty storage).
+    uint16_t* keys_f16(int64_t layer) { return keys_f16_[static_cast<size_t>(layer)].data(); }
+    uint16_t* values_f16(int64_t layer) { return values_f16_[static_cast<size_t>(layer)].data(); }
+    float* keys_f32(int64_t layer) { return keys_f32_[static_cast<size_t>(layer)].data(); }
+    float* values_f32(int64_t layer) { return values_f32_[static_cast<size_t>(layer)].data(); }
 
 private:
     int64_t n_ctx_;
     int64_t row_width_;
+    kv_element element_;
     int64_t n_past_ = 0;
-    std::vector<std::vector<uint16_t>> keys_;
-    std::vector<std::vector<uint16_t>> values_;
+    std::vector<std::vector<uint16_t>> keys_f16_;
+    std::vector<std::vector<uint16_t>> values_f16_;
+    std::vector<std::vector<float>> keys_f32_;
+    std::vector<std::vector<float>> values_f32_;
 };
 
 } // namespace llava

@@ -3,6 +3,7 @@
 #include "backend/cpu/attention.h"
 #include "backend/cpu/dequantize_cpu.h"
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/matmul_f32_activations.h"
 #include "common/aborted.h"
 #include "formats/half.h"
 
@@ -23,9 +24,11 @@ constexpr int64_t chunk_rows = 64;
 
 } // namespace
 
-llama_decoder::llama_decoder(const llama_model& model, int64_t n_ctx, int n_threads)
+llama_decoder::llama_decoder(const llama_model& model, int64_t n_ctx, int n_threads, decoder_numerics numerics)
     : model_(model),
-      cache_(model.hparams().n_layer, n_ctx, model.hparams().n_head_kv * model.hparams().head_dim),
+      numerics_(numerics),
+      cache_(model.hparams().n_layer, n_ctx, model.hparams().n_head_kv * model.hparams().head_dim,
+             numerics == decoder_numerics::reference ? kv_element::f32 : kv_element::f16),
       pool_(n_threads) {
     const llama_hparams& h = model.hparams();
     const auto rows = static_cast<size_t>(chunk_rows);
@@ -42,7 +45,11 @@ llama_decoder::llama_decoder(const llama_model& model, int64_t n_ctx, int n_thre
 
 void llama_decoder::matmul(const weight_tensor& w, const float* x, int64_t rows, float* y) {
     // w: ne = [K, N]; y: rows × N.
-    cpu_matmul(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+    if (numerics_ == decoder_numerics::reference) {
+        cpu_matmul_f32_activations(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+    } else {
+        cpu_matmul(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+    }
 }
 
 void llama_decoder::decode_tokens(const int32_t* tokens, int64_t n, bool all_logits, float* logits,
@@ -130,14 +137,20 @@ void llama_decoder::forward_chunk(int64_t n, int64_t pos0, float* logits, bool a
                       hp.rope_freq_scale);
         rope_adjacent(k_.data(), n, kv_width, hp.n_head_kv, hp.head_dim, hp.n_rot, positions_.data(), hp.rope_freq_base,
                       hp.rope_freq_scale);
-        uint16_t* keys = cache_.keys(layer) + pos0 * kv_width;
-        uint16_t* values = cache_.values(layer) + pos0 * kv_width;
-        for (int64_t i = 0; i < n * kv_width; ++i) {
-            keys[i] = f32_to_f16(k_[static_cast<size_t>(i)]);
-            values[i] = f32_to_f16(v_[static_cast<size_t>(i)]);
-        }
         throw_if_aborted(abort);
-        cpu_attention_f16(pool_, attention, q_.data(), cache_.keys(layer), cache_.values(layer), attn_.data());
+        if (cache_.element() == kv_element::f16) {
+            uint16_t* keys = cache_.keys_f16(layer) + pos0 * kv_width;
+            uint16_t* values = cache_.values_f16(layer) + pos0 * kv_width;
+            for (int64_t i = 0; i < n * kv_width; ++i) {
+                keys[i] = f32_to_f16(k_[static_cast<size_t>(i)]);
+                values[i] = f32_to_f16(v_[static_cast<size_t>(i)]);
+            }
+            cpu_attention_f16(pool_, attention, q_.data(), cache_.keys_f16(layer), cache_.values_f16(layer), attn_.data());
+        } else {
+            std::copy(k_.begin(), k_.begin() + n * kv_width, cache_.keys_f32(layer) + pos0 * kv_width);
+            std::copy(v_.begin(), v_.begin() + n * kv_width, cache_.values_f32(layer) + pos0 * kv_width);
+            cpu_attention_f32(pool_, attention, q_.data(), cache_.keys_f32(layer), cache_.values_f32(layer), attn_.data());
+        }
         throw_if_aborted(abort);
         matmul(l.wo, attn_.data(), n, h_.data());
         add_in_place(x_.data(), h_.data(), n * d);

@@ -19,9 +19,17 @@
 
 namespace llava {
 
+// How the forward pass does its arithmetic.
+//  llama_cpp: activations converted to each weight's dot-product format
+//             (f16 / bf16 / 8-bit blocks) and an f16 KV cache with llama.cpp's
+//             attention rounding — fast, and comparable token for token with llama.cpp.
+//  reference: f32 activations against weights dequantized to f32, f32 KV cache —
+//             the original model's arithmetic on the stored weights; slower.
+enum class decoder_numerics { llama_cpp, reference };
+
 class llama_decoder {
 public:
-    llama_decoder(const llama_model& model, int64_t n_ctx, int n_threads);
+    llama_decoder(const llama_model& model, int64_t n_ctx, int n_threads, decoder_numerics numerics);
 
     const llama_model& model() const { return model_; }
     kv_cache& cache() { return cache_; }
@@ -40,6 +48,7 @@ private:
     void matmul(const weight_tensor& w, const float* x, int64_t rows, float* y);
 
     const llama_model& model_;
+    const decoder_numerics numerics_;
     kv_cache cache_;
     thread_pool pool_;
     matmul_workspace workspace_;
