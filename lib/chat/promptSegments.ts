@@ -18,8 +18,3 @@ export function segmentPrompt(text: string, tokenizer: Tokenizer): PromptSegment
   });
   return segments;
 }
-
-/** Number of positions the segments take, given how many positions each image fills. */
-export function segmentsLength(segments: readonly PromptSegment[], positionsPerImage: number): number {
-  return segments.reduce((n, s) => n + (s.kind === 'tokens' ? s.tokens.length : positionsPerImage), 0);
-}
