@@ -5,7 +5,8 @@
 // Input (argv[2], JSON): { pairs: [{ model, mmproj }], images: [path], prompt, tokens, threads }.
 // `prompt` must contain the media marker <__media__>. Each pair is loaded once
 // and run on every image. Answers { ok, result | error } over IPC, result being
-// one entry per pair with one run per image: { image, promptTokens, pieces, text }.
+// one entry per pair with one run per image: { image, promptTokens, pieces, text,
+// tokensPredicted } (initMultimodal failing is an error).
 import { loadModel } from '@fugood/llama.node';
 
 const input = JSON.parse(process.argv[2]);
@@ -35,6 +36,7 @@ try {
         promptTokens: Array.from(tokenized.tokens),
         pieces,
         text: completion.text,
+        tokensPredicted: completion.tokens_predicted ?? pieces.length,
       });
     }
     results.push({ ...pair, runs });

@@ -28,14 +28,10 @@ interface TextRun {
   text: string;
 }
 
-interface MultimodalRun {
+interface MultimodalPair {
   model: string;
   mmproj: string;
-  multimodal: boolean;
-  promptTokens: number[];
-  pieces: string[];
-  text: string;
-  tokensPredicted: number;
+  runs: { image: string; promptTokens: number[]; pieces: string[]; text: string; tokensPredicted: number }[];
 }
 
 const THREADS = 2;
@@ -130,19 +126,20 @@ describe('@fugood/llama.node (llama.cpp mtmd) runs our LLaVA pairs', () => {
       });
       pairs.push({ model, mmproj });
     }
-    const runs = await runOracle<MultimodalRun[]>('llamaNodeMultimodal.mjs', {
+    const results = await runOracle<MultimodalPair[]>('llamaNodeGreedyImages.mjs', {
       pairs,
-      image: fixture('golden/llava-tiny/test.png'),
+      images: [fixture('golden/llava-tiny/test.png')],
       prompt: 'USER: <__media__>\nWhat is in the image?\nASSISTANT:',
       tokens: 8,
       threads: THREADS,
     });
-    for (const run of runs) {
-      expect(run.multimodal, run.mmproj).toBe(true);
+    expect(results.length).toBe(pairs.length); // initMultimodal accepted every mmproj
+    for (const { mmproj, runs } of results) {
+      const [run] = runs;
       // (336 / 14)² = 576 image positions, marked -1 among the prompt ids.
-      expect(run.promptTokens.filter((t) => t === -1).length, run.mmproj).toBe(576);
-      expect(run.tokensPredicted, run.model).toBe(8);
-      expect(run.pieces.length).toBe(8);
+      expect(run!.promptTokens.filter((t) => t === -1).length, mmproj).toBe(576);
+      expect(run!.tokensPredicted, mmproj).toBe(8);
+      expect(run!.pieces.length).toBe(8);
     }
   });
 });
