@@ -1,7 +1,8 @@
 // Throughput of cpu_matmul at TinyLlama-1.1B shapes, decode (M = 1) and
 // prefill (M = 64 and 512), for the common LLaVA weight formats. Prefill runs
-// once with the AVX2 per-row dot products (`avx2`) and once with the kernels
-// cpu_matmul picks on this host (`auto`: the AVX-512 VNNI tiles where present).
+// once with the AVX2 kernels (`avx2`: the AVX2 tiles for Q4_0 / Q8_0, per-row
+// dot products for the rest) and once with the kernels cpu_matmul picks on
+// this host (`auto`: the AVX-512 VNNI tiles where present).
 //
 // Usage: matmul_bench [threads=2] [seconds per case=0.3]
 // Prints one row per case, from the fastest of the timed calls (the machine

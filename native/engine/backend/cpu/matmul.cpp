@@ -14,13 +14,14 @@ namespace llava {
 namespace {
 
 // The dot products for one weight type: its activation format, the two
-// implementations of the block product (vec_dot.h) and, where there is one,
-// the AVX-512 VNNI prefill tile (matmul_tile.h).
+// implementations of the block product (vec_dot.h) and, where there are ones,
+// the AVX2 and AVX-512 VNNI prefill tiles (matmul_tile.h).
 struct weight_kernels {
     tensor_type activation_type;
     vec_dot_fn scalar;
     vec_dot_fn avx2;
     matmul_tile_fn avx512vnni_tile = nullptr;
+    matmul_tile_fn avx2_tile = nullptr;
 };
 
 const weight_kernels* find_weight_kernels(tensor_type type) {
@@ -28,12 +29,12 @@ const weight_kernels* find_weight_kernels(tensor_type type) {
     static const weight_kernels f16{tensor_type::F16, vec_dot_f16_f16_ref, vec_dot_f16_f16_avx2};
     static const weight_kernels bf16{tensor_type::BF16, vec_dot_bf16_bf16_ref, vec_dot_bf16_bf16_avx2};
     static const weight_kernels q4_0{tensor_type::Q8_0, vec_dot_q4_0_q8_0_ref, vec_dot_q4_0_q8_0_avx2,
-                                         matmul_tile_q4_0_q8_0_avx512vnni};
+                                         matmul_tile_q4_0_q8_0_avx512vnni, matmul_tile_q4_0_q8_0_avx2};
     static const weight_kernels q4_1{tensor_type::Q8_1, vec_dot_q4_1_q8_1_ref, vec_dot_q4_1_q8_1_avx2};
     static const weight_kernels q5_0{tensor_type::Q8_0, vec_dot_q5_0_q8_0_ref, vec_dot_q5_0_q8_0_avx2};
     static const weight_kernels q5_1{tensor_type::Q8_1, vec_dot_q5_1_q8_1_ref, vec_dot_q5_1_q8_1_avx2};
     static const weight_kernels q8_0{tensor_type::Q8_0, vec_dot_q8_0_q8_0_ref, vec_dot_q8_0_q8_0_avx2,
-                                         matmul_tile_q8_0_q8_0_avx512vnni};
+                                         matmul_tile_q8_0_q8_0_avx512vnni, matmul_tile_q8_0_q8_0_avx2};
     static const weight_kernels iq4_nl{tensor_type::Q8_0, vec_dot_iq4_nl_q8_0_ref, vec_dot_iq4_nl_q8_0_avx2};
     static const weight_kernels q2_K{tensor_type::Q8_K, vec_dot_q2_K_q8_K_ref, vec_dot_q2_K_q8_K_avx2};
     static const weight_kernels q3_K{tensor_type::Q8_K, vec_dot_q3_K_q8_K_ref, vec_dot_q3_K_q8_K_avx2};
@@ -133,7 +134,7 @@ constexpr int64_t activation_tile_rows = 8;
 constexpr int64_t weight_chunk_target_bytes = 32 * 1024;
 constexpr int64_t max_weight_chunk_rows = 64;
 // With a tile kernel (matmul_tile.h) chunks are a whole number of its
-// micro-tiles (4 weight rows wide): a partial micro-tile computes its missing
+// micro-tiles (4 weight rows wide for AVX-512 VNNI, 2 for AVX2): a partial micro-tile computes its missing
 // rows anyway (at K = 5632 Q8_0 a 32 KiB chunk is 5 rows, computed as 8).
 constexpr int64_t tile_weight_chunk_multiple = 8;
 
@@ -235,8 +236,10 @@ void cpu_matmul(thread_pool& pool, matmul_workspace& ws, tensor_type type, const
     }
 
     const matmul_kernels resolved = resolve_kernels(kernels);
-    matmul_problem problem{resolved == matmul_kernels::scalar ? weight.scalar : weight.avx2,
-                           resolved == matmul_kernels::avx512vnni ? weight.avx512vnni_tile : nullptr,
+    const matmul_tile_fn tile = resolved == matmul_kernels::avx512vnni ? weight.avx512vnni_tile
+                                : resolved == matmul_kernels::avx2     ? weight.avx2_tile
+                                                                       : nullptr;
+    matmul_problem problem{resolved == matmul_kernels::scalar ? weight.scalar : weight.avx2, tile,
                            static_cast<const uint8_t*>(W), w_row_bytes, nullptr, x_row_bytes, N, K, M, Y, ldy};
     if (weight.activation_type == tensor_type::F32) {
         problem.X = reinterpret_cast<const uint8_t*>(X);  // already in the dot-product format

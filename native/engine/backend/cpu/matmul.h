@@ -36,6 +36,8 @@ bool cpu_matmul_supports(tensor_type type);
 // Which block dot products cpu_matmul runs. `automatic` (what cpu_matmul uses)
 // picks avx512vnni, else avx2, else scalar, by what the host has; tests and
 // benchmarks force one set to compare them.
+//  - `avx2`: prefill (M > 1) of Q4_0 and Q8_0 runs the register-blocked AVX2
+//    tiles (matmul_tile.h), bit-identical to the per-row kernels.
 //  - `avx512vnni`: prefill (M > 1) of Q4_0, Q8_0, Q4_K and Q6_K runs the
 //    register-blocked AVX-512 VNNI tiles (matmul_tile.h), bit-identical to
 //    `avx2`; everything else runs the `avx2` kernels.

@@ -18,26 +18,6 @@
 
 namespace llava {
 
-// kernel(k, w_rows[C], x_rows[R], out[R][C]) computes the micro-tile.
-template <int R, int C, typename Kernel>
-void for_each_micro_tile(const matmul_tile& t, Kernel kernel) {
-    for (int64_t n0 = 0; n0 < t.n; n0 += C) {
-        const uint8_t* w_rows[C];
-        for (int c = 0; c < C; ++c) w_rows[c] = t.w + std::min<int64_t>(n0 + c, t.n - 1) * t.w_row_bytes;
-        const int valid_c = static_cast<int>(std::min<int64_t>(C, t.n - n0));
-        for (int64_t m0 = 0; m0 < t.m; m0 += R) {
-            const uint8_t* x_rows[R];
-            for (int r = 0; r < R; ++r) x_rows[r] = t.x + std::min<int64_t>(m0 + r, t.m - 1) * t.x_row_bytes;
-            const int valid_r = static_cast<int>(std::min<int64_t>(R, t.m - m0));
-            float out[R][C];
-            kernel(t.k, w_rows, x_rows, out);
-            for (int r = 0; r < valid_r; ++r) {
-                for (int c = 0; c < valid_c; ++c) t.y[(m0 + r) * t.ldy + n0 + c] = out[r][c];
-            }
-        }
-    }
-}
-
 // GCC 12's unmasked forms of several AVX-512 intrinsics used below (insert,
 // extract, broadcast, cvtdq2ps, and the 256↔512 casts built on them) start
 // from _mm512_undefined_*() and trip -Wuninitialized; the masked forms used
