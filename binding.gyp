@@ -21,7 +21,7 @@
       "target_name": "llava_avx512",
       "type": "static_library",
       "sources": ["<!@(node -p \"require('./native/sources.json').avx512.join(' ')\")"],
-      "cflags": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-fPIC"]
+      "cflags": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-fPIC"]
     },
     {
       "target_name": "llava",

@@ -1,13 +1,14 @@
 /**
- * The image preprocessing current llama.cpp (its mtmd library) applies to a
- * fixed-size LLaVA-1.5 mmproj (spec §6.2), reproduced bit for bit so the
- * 'llama.cpp' compatibility mode feeds the encoder the same floats:
+ * The image preprocessing llama.cpp's mtmd library (as shipped in
+ * @fugood/llama.node 1.7.15) applies to a fixed-size LLaVA-1.5 mmproj
+ * (spec §6.2), reproduced bit for bit so the 'llama.cpp' compatibility mode
+ * feeds the encoder the same floats:
  *
  * 1. Fit: scale = min(size/width, size/height) in float32; each side becomes
  *    min(ceil(side·scale), size), also in float32 arithmetic.
- * 2. Resize the original image to that size with Pillow's antialiased bicubic
- *    (mtmd's RESIZE_ALGO_BICUBIC is a port of Pillow's resampler: same
- *    weights, fixed point and pass order as resizeBicubic).
+ * 2. Resize the original image to that size with llama.cpp's own bicubic
+ *    (resizeCubicLlamaCpp: point-sampled, no antialiasing — not Pillow's;
+ *    later llama.cpp versions switched to a Pillow port).
  * 3. Paste it on a size×size canvas of (122, 116, 104) at offset
  *    ((size − w) / 2, (size − h) / 2), rounded down. The colour is fixed in
  *    llama.cpp, not derived from the file's mean.
@@ -16,7 +17,7 @@
  * An image that already is size×size is used as is (no resampling pass).
  */
 import { InvalidArgumentError } from '../errors.js';
-import { resizeBicubic } from './resizeBicubic.js';
+import { resizeCubicLlamaCpp } from './resizeCubicLlamaCpp.js';
 import type { RgbImage } from './RgbImage.js';
 
 /** The padding colour llama.cpp hard-codes for LLaVA projectors. */
@@ -59,7 +60,7 @@ export function preprocessLlamaCpp(image: RgbImage, options: LlamaCppPreprocessO
   const std = channelTriple(options.std, 'std');
 
   const fit = llamaCppFitSize(image.width, image.height, size);
-  const resized = resizeBicubic(image, fit.width, fit.height);
+  const resized = resizeCubicLlamaCpp(image, fit.width, fit.height);
   const left = Math.floor((size - fit.width) / 2);
   const top = Math.floor((size - fit.height) / 2);
 

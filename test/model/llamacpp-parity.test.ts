@@ -3,20 +3,13 @@
  * synthetic models in every weight format, with multi-head and grouped-query
  * attention, under teacher forcing:
  *  - the same argmax wherever llama.cpp's top-2 margin exceeds 1 % probability;
- *  - float weights (F32, F16, BF16): max |Δ log p| over llama.cpp's top-10 < 0.05;
- *  - weights whose matmuls quantize the activations to 8-bit blocks (every
- *    quantized format): we follow llama.cpp's rounding rules exactly, so most
- *    positions agree to ~1e-6; but where a value lands within float rounding
- *    of a quantization boundary (llama.cpp's AVX-512 kernels sum in another
- *    order than ours, and its vector exp differs from ours in the last bit
- *    before the f16 rounding of attention weights) it rounds the other way,
- *    and from there that position's activations — and, through the KV cache,
- *    later positions' — carry independent 8-bit rounding noise: 0.02–0.25 in
- *    log p on these random models. Asserted: every position within 0.3; the
- *    share of positions within 1e-3 is printed. Issue 4's bound of 0.05 at
- *    every position is not met for these formats (see the issue's notes).
- * Greedy 64-token continuations: identical for F32 and F16; Q8_0 runs into the
- * rounding divergence above mid-way, so only its common prefix is reported.
+ *  - max |Δ log p| over llama.cpp's top-10 < 0.05 at every position.
+ * On an AVX-512 machine (llama.cpp then runs its AVX-512 build, and we mirror
+ * its summation orders, vector exp and FMA roundings) every quantized format
+ * agrees to ~1e-6: the activations llama.cpp quantizes to 8 bits are the same
+ * floats, so they round the same way. Float weights (F32, F16, BF16) differ in
+ * the last bits (llama.cpp's float GEMMs are not mirrored), within 0.03.
+ * Greedy 64-token continuations are identical for F32, F16 and Q8_0.
  */
 import { join } from 'node:path';
 
@@ -28,7 +21,6 @@ import { writeTextModel } from '../../scripts/tiny-model/textModel.js';
 import { runOracle } from '../oracles/runOracle.js';
 import { fixture, scratchDir } from '../support/paths.js';
 
-const FLOAT_FORMATS = new Set(['F32', 'F16', 'BF16']);
 const FORMATS = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M'];
 const TEXT = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends.';
 
@@ -96,11 +88,7 @@ describe('teacher-forced distributions match llama.cpp', () => {
         `${weightType} ${gqa ? 'GQA' : 'MHA'}: max |Δ log p| over llama.cpp's top-10 = ${maxDelta.toExponential(3)}, ` +
           `${closePositions}/${oracle.length} positions within 1e-3, argmax checked at ${argmaxChecked}`,
       );
-      if (FLOAT_FORMATS.has(weightType)) {
-        expect(maxDelta).toBeLessThan(0.05);
-      } else {
-        expect(maxDelta).toBeLessThan(0.3);
-      }
+      expect(maxDelta).toBeLessThan(0.05);
     } finally {
       await model.dispose();
     }
@@ -123,14 +111,7 @@ describe('greedy continuations match llama.cpp', () => {
       // llama.cpp kept going past an end-of-generation token; we stop there.
       const end = oracle!.tokens.findIndex((t) => model.tokenizer.isEndOfGeneration(t));
       const expected = end < 0 ? oracle!.tokens : oracle!.tokens.slice(0, end);
-      if (FLOAT_FORMATS.has(weightType)) {
-        expect(result.tokens).toEqual(expected);
-      } else {
-        let common = 0;
-        while (common < expected.length && result.tokens[common] === expected[common]) common++;
-        console.log(`${weightType}: greedy continuation agrees with llama.cpp for ${common} of ${expected.length} tokens`);
-        expect(common).toBeGreaterThan(0);
-      }
+      expect(result.tokens).toEqual(expected);
     } finally {
       await model.dispose();
     }

@@ -2,7 +2,10 @@
 // @fugood/llama.node@1.7.15 (CPU binary), several images per loaded pair.
 // (llama.node reports token probabilities only after sampling, 1 for the greedy
 // pick, so llama.cpp's margins cannot be had from it.)
-// Input (argv[2], JSON): { pairs: [{ model, mmproj }], images: [path], prompt, tokens, threads }.
+// Input (argv[2], JSON): { pairs: [{ model, mmproj }], images: [path], prompt, tokens, threads,
+// flashAttention? }. `flashAttention` ('on' | 'off' | 'auto') is passed to loadModel as
+// flash_attn_type; left out, llama.node's default 'auto' applies (on for the CPU). initMultimodal
+// takes no such option: the CLIP context's flash attention is mtmd's own default.
 // `prompt` must contain the media marker <__media__>. Each pair is loaded once
 // and run on every image. Answers { ok, result | error } over IPC, result being
 // one entry per pair with one run per image: { image, promptTokens, pieces, text,
@@ -21,6 +24,7 @@ try {
       n_gpu_layers: 0,
       n_parallel: 1,
       devices: ['CPU'],
+      ...(input.flashAttention === undefined ? {} : { flash_attn_type: input.flashAttention }),
     });
     if (!context.initMultimodal({ path: pair.mmproj, use_gpu: false })) throw new Error(`${pair.mmproj}: initMultimodal failed`);
     const runs = [];

@@ -10,12 +10,17 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { GgufFile } from '../../lib/gguf/GgufFile.js';
+import { decodeImage } from '../../lib/image/decodeImage.js';
 import { llamaCppFitSize, preprocessLlamaCpp } from '../../lib/image/preprocessLlamaCpp.js';
 import { createRgbImage } from '../../lib/image/RgbImage.js';
 import { LlavaModel } from '../../lib/LlavaModel.js';
+import { cpuAddon } from '../../lib/native/loadAddon.js';
+import { tensorTypeByName } from '../../lib/gguf/tensorTypes.js';
 import { TEXT_PRESETS, VISION_PRESETS } from '../../scripts/tiny-model/presets.js';
 import { writeTextModel } from '../../scripts/tiny-model/textModel.js';
 import { writeVisionModel } from '../../scripts/tiny-model/visionModel.js';
+import { mtmdImageEmbeddings } from '../oracles/mtmdOracle.js';
 import { runOracle } from '../oracles/runOracle.js';
 import { fixture, scratchDir } from '../support/paths.js';
 
@@ -25,6 +30,12 @@ const PROMPT = 'USER: <image>\nWhat is in the image?\nASSISTANT:';
 const TEXT_TYPES = ['F16', 'Q8_0', 'Q4_K_M'] as const;
 const MMPROJ_TYPES = ['F16', 'Q8_0'] as const;
 const IMAGES = { square: [200, 200], wide: [400, 150], tall: [120, 300] } as const;
+/**
+ * llama.node's text-context flash attention (loadModel's flash_attn_type), stated explicitly: 'on'
+ * is what its default 'auto' resolves to on the CPU, and agrees best ('off': 8/18 identical runs
+ * instead of 9/18). mtmd's CLIP context is not configurable from llama.node; it runs with flash attention.
+ */
+const FLASH_ATTENTION = 'on';
 
 interface OracleRun {
   image: string;
@@ -131,6 +142,85 @@ describe('llama.cpp preprocessing geometry', () => {
   });
 });
 
+/** Values rounded to f16 (llama.cpp's patch convolution reads its input in f16). */
+async function roundToF16(values: Float32Array): Promise<Float32Array> {
+  const f16 = tensorTypeByName('F16').id;
+  const addon = cpuAddon();
+  return addon.dequantize(f16, await addon.quantize(f16, values, values.length), values.length);
+}
+
+/** Planar [3][size][size] pixels in im2col order: [patch][channel][ky][kx]. */
+function im2col(pixels: Float32Array, size: number, patch: number): Float32Array {
+  const grid = size / patch;
+  const out = new Float32Array(pixels.length);
+  let o = 0;
+  for (let py = 0; py < grid; py++) {
+    for (let px = 0; px < grid; px++) {
+      for (let c = 0; c < 3; c++) {
+        for (let ky = 0; ky < patch; ky++) {
+          for (let kx = 0; kx < patch; kx++) out[o++] = pixels[c * size * size + (py * patch + ky) * size + px * patch + kx]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function relativeError(ours: Float32Array, theirs: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < theirs.length; i++) {
+    num += (ours[i]! - theirs[i]!) ** 2;
+    den += theirs[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/**
+ * Stage by stage against llama.cpp's own mtmd, called through the C API in
+ * llama.node's native module: the encoder input must be identical (after the
+ * f16 rounding llama.cpp applies to it), the image embeddings close: within
+ * 1e-3 relative for an F16 mmproj (measured ~4e-4: float rounding in the
+ * tower — llama.node's portable SSE2 build sums in other orders than ours, and
+ * the f16 GELU tables turn last-bit differences into f16 steps) and 2e-2 for
+ * Q8_0 (measured 4e-3…1e-2: that build also rounds the 8-bit activations its own
+ * way — x·(1/d) half away from zero, where llama.cpp's AVX builds, which we
+ * follow, take x·(127/max) half to even).
+ */
+const EMBEDDING_TOLERANCE = { F16: 1e-3, Q8_0: 2e-2 } as const;
+describe("visionCompat 'llama.cpp' encodes images as llama.cpp's mtmd does", () => {
+  it.each(MMPROJ_TYPES.map((t) => [t] as const))('mmproj %s: pixels identical, embeddings close', async (mmprojType) => {
+    const mmproj = join(dir, `mmproj-${mmprojType}.gguf`);
+    const textModel = join(dir, 'text-F16.gguf');
+    const file = await GgufFile.open(mmproj);
+    const mean = Array.from(file.get('clip.vision.image_mean') as ArrayLike<number>);
+    const std = Array.from(file.get('clip.vision.image_std') as ArrayLike<number>);
+    const size = Number(file.get('clip.vision.image_size'));
+    const patch = Number(file.get('clip.vision.patch_size'));
+    file.close();
+    const model = await LlavaModel.load({ model: textModel, mmproj, visionCompat: 'llama.cpp', threads: THREADS });
+    try {
+      for (const [i, path] of images.entries()) {
+        const label = `mmproj ${mmprojType}, ${Object.keys(IMAGES)[i]}`;
+        const image = await decodeImage(path);
+        const theirs = await mtmdImageEmbeddings(textModel, mmproj, image);
+        const ourPixels = im2col(await roundToF16(preprocessLlamaCpp(image, { size, mean, std })), size, patch);
+        let differing = 0;
+        for (let k = 0; k < ourPixels.length; k++) if (ourPixels[k] !== theirs.pixels[k]) differing++;
+        const ours = (await model.encodeImage(path)).rows;
+        const error = relativeError(ours, theirs.embeddings);
+        console.log(`${label}: ${differing} of ${ourPixels.length} encoder inputs differ; embeddings relative error ${error.toExponential(2)}`);
+        expect(theirs.pixels.length, label).toBe(ourPixels.length);
+        expect(differing, label).toBe(0);
+        expect(ours.length, label).toBe(theirs.embeddings.length);
+        expect(error, label).toBeLessThan(EMBEDDING_TOLERANCE[mmprojType]);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
 /** Greedy pieces, the prompt ids and each step's logits for one pair and image in one compatibility mode. */
 async function generateAll(pair: { model: string; mmproj: string }, visionCompat: 'reference' | 'llama.cpp') {
   const model = await LlavaModel.load({ model: pair.model, mmproj: pair.mmproj, visionCompat, threads: THREADS });
@@ -159,16 +249,20 @@ function commonPrefix(a: readonly string[], b: readonly string[]): number {
  *  - 'llama.cpp' mode agrees with llama.cpp over more greedy tokens in total
  *    than 'reference' mode does (it is the right target, not just noise);
  *  - wherever it diverges, our own top-2 logits there are within 0.25 of each
- *    other: a near-tie, which the remaining small numeric differences (text
- *    decoder attention and summation order, see the report) decide either way.
+ *    other: a near-tie, decided by the last-bit differences between llama.cpp
+ *    builds. Our decoder computes bit for bit what llama.cpp's AVX2/AVX-512
+ *    builds compute (test/model/llamacpp-parity), but llama.node ships a
+ *    portable x86-64 build whose sums run in other orders (and its text
+ *    context uses flash attention); on text alone the two llama.cpp oracles
+ *    already disagree with each other at such near-ties (issue 5's notes).
  * Identical runs are counted and printed, not asserted: with random tiny
- * models near-ties are common, and which runs hit one depends on the CPU.
+ * models near-ties are common, and which runs hit one depends on the build.
  */
 describe("visionCompat 'llama.cpp' generates what llama.cpp generates", () => {
   it(`6 pairs × ${Object.keys(IMAGES).length} images, ${TOKENS} greedy tokens`, async () => {
     const oracle = await runOracle<OraclePair[]>(
       'llamaNodeGreedyImages.mjs',
-      { pairs, images, prompt: PROMPT.replace('<image>', '<__media__>'), tokens: TOKENS, threads: THREADS },
+      { pairs, images, prompt: PROMPT.replace('<image>', '<__media__>'), tokens: TOKENS, threads: THREADS, flashAttention: FLASH_ATTENTION },
       600_000,
     );
     const divergences: { label: string; step: number; gap: number }[] = [];

@@ -90,13 +90,18 @@ void llama_decoder::decode(int64_t n, bool all_logits, float* logits, const std:
     }
     const int64_t n_vocab = model_.hparams().n_vocab;
     try {
-        for (int64_t first = 0; first < n; first += chunk_rows) {
-            const int64_t count = std::min(chunk_rows, n - first);
+        for (int64_t first = 0; first < n;) {
+            int64_t count = std::min(chunk_rows, n - first);
+            // Never leave a lone last row: llama.cpp sums attention in another
+            // order for a one-position batch than for a longer one, and a
+            // prompt is one batch to it.
+            if (n - first - count == 1) --count;
             fill_rows(first, count, x_.data());
             const bool last_chunk = first + count == n;
             float* chunk_logits = all_logits ? logits + first * n_vocab : (last_chunk ? logits : nullptr);
             forward_chunk(count, cache_.n_past(), chunk_logits, all_logits, abort);
             cache_.commit(count);
+            first += count;
         }
     } catch (...) {
         cache_.truncate(start);

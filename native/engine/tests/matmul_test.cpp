@@ -7,13 +7,17 @@
 // first-on-ties extreme for Q8_K, zero blocks) on hand-made blocks.
 //
 // Products: fresh random weights (quantize_row) and activations for each type
-// and shape (M ∈ {1, 3, 17}, N ∈ {1, 7, 64}, several K), each run with 1, 2 and
+// and shape (M ∈ {1, 3, 6, 17}, N ∈ {1, 7, 24, 64}, several K), each run with 1, 2 and
 // 3 threads into a NaN-poisoned output with a row stride ldy > N:
 //  - every output is written, the padding between rows is not, and the result
 //    is bit-identical whatever the thread count (each output is one dot call);
 //  - the AVX2 kernels (prefill tiles for Q4_0 / Q8_0, per-row dot products for
-//    the rest) and, where the host has them, the AVX-512 VNNI tiles are
-//    bit-identical to the AVX2 per-row dot products (M = 1, one row at a time);
+//    the rest; for Q4_0 / Q4_K / Q2_K with N a multiple of 8 the tiles in
+//    llama.cpp's repacked order, decode included) and, where the host has them,
+//    the AVX-512 VNNI tiles are
+//    bit-identical to the AVX2 per-row dot products (M = 1, one row at a time;
+//    for Q4_K / Q2_K in llama.cpp's repacked order, rows in groups of four, see
+//    four_row_order_differs);
 //  - (a) AVX2 vs scalar kernels: ‖Δ‖ ≤ 1e-5·S, where S = sqrt(Σ_mnk (W·X)²)
 //    is the magnitude scale of the products (S ≈ ‖Y‖ for random data, but it
 //    cannot be near zero by chance as a single dot product can). They differ
@@ -232,13 +236,27 @@ run_result run(const problem& p, thread_pool& pool, matmul_kernels kernels) {
 
 // The M = 1 (decoding) path of `kernels` applied to each activation row in
 // turn, M x N: one per-row dot product per output.
-std::vector<float> run_row_by_row(const problem& p, thread_pool& pool, matmul_kernels kernels) {
+// Runs the activation rows in separate calls of `group` rows (the M mod group
+// last rows one at a time).
+std::vector<float> run_row_by_row(const problem& p, thread_pool& pool, matmul_kernels kernels, int64_t group = 1) {
     std::vector<float> Y(static_cast<size_t>(p.M * p.N));
     matmul_workspace ws;
-    for (int64_t m = 0; m < p.M; ++m) {
-        cpu_matmul(pool, ws, p.type, p.W(), p.N, p.K, p.X.data() + m * p.K, 1, Y.data() + m * p.N, p.N, kernels);
+    const int64_t grouped_rows = p.M - p.M % group;
+    for (int64_t m = 0; m < p.M;) {
+        const int64_t rows = m < grouped_rows ? group : 1;
+        cpu_matmul(pool, ws, p.type, p.W(), p.N, p.K, p.X.data() + m * p.K, rows, Y.data() + m * p.N, p.N, kernels);
+        m += rows;
     }
     return Y;
+}
+
+// Whether cpu_matmul follows llama.cpp's CPU_REPACK order here (matmul.cpp,
+// vec_dot.h `_interleaved`), in which Q4_K and Q2_K sum groups of four
+// activation rows in another order than single rows: those groups are checked
+// against computing them alone instead of one row at a time.
+bool four_row_order_differs(tensor_type type, int64_t N, matmul_kernels kernels) {
+    if (N % 8 != 0) return false;
+    return type == tensor_type::Q4_K || (type == tensor_type::Q2_K && kernels == matmul_kernels::avx512vnni);
 }
 
 bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
@@ -347,20 +365,26 @@ void test_products(tensor_type type, int64_t K, int64_t N, int64_t M, uint64_t s
     const std::vector<float>& best = have_avx2 ? run_all_pools(matmul_kernels::avx2, ok, problems) : scalar;
 
     std::string line = name + " threads=1,2,3";
-    if (have_avx2) {
-        // The AVX2 prefill tiles must reproduce the AVX2 per-row dot products
-        // (decoding one row at a time) bit for bit.
-        if (!bit_identical(best, run_row_by_row(p, *pools.front(), matmul_kernels::avx2))) {
+    // The prefill kernels must reproduce the per-row dot products (decoding
+    // one row at a time, or four where four_row_order_differs) bit for bit.
+    auto check_against_rows = [&](const std::vector<float>& Y, matmul_kernels kernels) {
+        const int64_t group = four_row_order_differs(type, N, kernels) ? 4 : 1;
+        if (!bit_identical(Y, run_row_by_row(p, *pools.front(), kernels, group))) {
             ok = false;
-            problems += " avx2: not bit-identical to avx2 row-by-row M=1";
+            problems += std::string(" ") + kernels_name(kernels) + ": not bit-identical to row groups of " + std::to_string(group);
         }
-        line += " | avx2 == avx2 M=1 bitwise";
-    }
+        line += std::string(" | ") + kernels_name(kernels) + " == M=" + std::to_string(group) + " bitwise";
+    };
+    if (have_avx2) check_against_rows(best, matmul_kernels::avx2);
     if (cpu_matmul_has_avx512vnni()) {
-        // So must the AVX-512 VNNI prefill tiles (`best` is the checked avx2 result).
         const std::vector<float> vnni = run_all_pools(matmul_kernels::avx512vnni, ok, problems);
-        if (!bit_identical(vnni, best)) { ok = false; problems += " avx512vnni: not bit-identical to avx2"; }
-        line += " | avx512vnni == avx2 bitwise";
+        if (four_row_order_differs(type, N, matmul_kernels::avx512vnni) != four_row_order_differs(type, N, matmul_kernels::avx2)) {
+            check_against_rows(vnni, matmul_kernels::avx512vnni);  // llama.cpp repacks Q2_K on AVX-512 hosts only
+        } else {
+            // Otherwise the AVX-512 VNNI tiles follow the AVX2 kernels (`best` is checked above).
+            if (!bit_identical(vnni, best)) { ok = false; problems += " avx512vnni: not bit-identical to avx2"; }
+            line += " | avx512vnni == avx2 bitwise";
+        }
     }
     if (have_avx2) {
         std::vector<double> scalar_as_double(scalar.begin(), scalar.end());
@@ -430,7 +454,7 @@ int main(int argc, char** argv) {
         if (block == 32) Ks.insert(Ks.begin(), {32, 96});
         if (block == 1) Ks.insert(Ks.begin(), {7, 33});  // SIMD tails
         for (int64_t K : Ks) {
-            for (int64_t N : {1, 7, 64}) {
+            for (int64_t N : {1, 7, 24, 64}) {
                 for (int64_t M : {1, 3, 6, 17}) {
                     test_products(type, K, N, M, ++case_seed, pools);
                 }

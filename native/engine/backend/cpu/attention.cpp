@@ -137,12 +137,15 @@ void validate(const attention_params& p) {
 
 const attention_kernels& kernels_for(attention_kernel kernel) {
     if (!attention_kernel_available(kernel)) {
-        throw std::invalid_argument("attention: the requested kernel set needs AVX2, FMA and F16C");
+        throw std::invalid_argument(kernel == attention_kernel::avx512
+                                        ? "attention: the requested kernel set needs AVX-512 F/DQ/BW/VL, AVX2, FMA and F16C"
+                                        : "attention: the requested kernel set needs AVX2, FMA and F16C");
     }
-    return kernel == attention_kernel::avx2 ? attention_kernels_avx2() : attention_kernels_scalar();
+    return kernel == attention_kernel::scalar ? attention_kernels_scalar() : attention_kernels_avx2();
 }
 
 attention_kernel best_kernel() {
+    if (attention_kernel_available(attention_kernel::avx512)) return attention_kernel::avx512;
     return attention_kernel_available(attention_kernel::avx2) ? attention_kernel::avx2 : attention_kernel::scalar;
 }
 
@@ -254,9 +257,9 @@ void attention_tile_online(const attention_params& p, const attention_kernels& k
 // One task with llama.cpp's rounded softmax (f16 keys/values): scores over
 // every key the tile sees, an exact softmax per row whose probabilities are
 // rounded to f16, then one pass over the values.
-void attention_tile_rounded(const attention_params& p, const attention_kernels& kern, const float* q,
-                            const uint16_t* k, const uint16_t* v, float* out, int64_t g, int64_t m0, int64_t n_pos,
-                            tile_scratch& ws) {
+void attention_tile_rounded(const attention_params& p, const attention_kernels& kern,
+                            const rounded_attention_kernels* exact, const float* q, const uint16_t* k,
+                            const uint16_t* v, float* out, int64_t g, int64_t m0, int64_t n_pos, tile_scratch& ws) {
     const int64_t n_rep = p.n_head / p.n_head_kv;
     const int64_t hd = p.head_dim;
     const int64_t ld = (hd + 7) / 8 * 8;
@@ -266,6 +269,23 @@ void attention_tile_rounded(const attention_params& p, const attention_kernels& 
     ws.rows.resize(static_cast<size_t>(n_rows * lds));
     const uint16_t* k_head = k + g * hd;
     const uint16_t* v_head = v + g * hd;
+
+    if (exact != nullptr) {
+        // llama.cpp's batch shape decides its summation order: one position or several.
+        const bool single_position = p.n_queries == 1;
+        exact->scores(ws.q.data(), ld, n_rows, k_head, p.kv_stride, tile_end, hd, ws.rows.data(), lds, single_position);
+        for (int64_t r = 0; r < n_rows; ++r) {
+            float* sr = ws.rows.data() + r * lds;
+            const int64_t n_valid = ws.end[static_cast<size_t>(r)];
+            std::fill(sr + n_valid, sr + tile_end, 0.0f);
+            if (n_valid > 0) exact->softmax(sr, n_valid, p.scale);
+        }
+        exact->weighted_sum(ws.rows.data(), lds, n_rows, v_head, p.kv_stride, tile_end, hd, ws.acc.data(), ld,
+                            single_position);
+        ws.sum.assign(static_cast<size_t>(n_rows), 1.0f);
+        write_tile(p, out, g, m0, n_rows, ld, ws, ws.sum);
+        return;
+    }
 
     // Scores: keys streamed once, in blocks, for the whole tile.  s: [n_rows][lds]
     for (int64_t kb = 0; kb < tile_end; kb += block_keys) {
@@ -307,6 +327,9 @@ void run_attention(thread_pool& pool, const attention_params& p, attention_kerne
                    const T* v, float* out) {
     validate(p);
     const attention_kernels& kern = kernels_for(kernel);
+    const rounded_attention_kernels* exact = kernel == attention_kernel::avx512 ? &rounded_attention_kernels_avx512()
+                                             : kernel == attention_kernel::avx2   ? &rounded_attention_kernels_avx2()
+                                                                                  : nullptr;
     if (p.n_queries == 0) return;
 
     // Tiling depends only on the shapes, never on the thread count, so the
@@ -327,7 +350,7 @@ void run_attention(thread_pool& pool, const attention_params& p, attention_kerne
             const int64_t m0 = tile * tile_pos;
             const int64_t n_pos = std::min(tile_pos, p.n_queries - m0);
             if constexpr (std::is_same_v<T, uint16_t>) {
-                attention_tile_rounded(p, kern, q, k, v, out, g, m0, n_pos, ws);
+                attention_tile_rounded(p, kern, exact, q, k, v, out, g, m0, n_pos, ws);
             } else {
                 attention_tile_online(p, kern, q, k, v, out, g, m0, n_pos, ws);
             }
@@ -347,7 +370,9 @@ const attention_kernels& attention_kernels_scalar() {
 bool attention_kernel_available(attention_kernel kernel) {
     if (kernel == attention_kernel::scalar) return true;
     const cpu_features& f = host_cpu_features();
-    return f.avx2 && f.fma && f.f16c;
+    const bool avx2 = f.avx2 && f.fma && f.f16c;
+    if (kernel == attention_kernel::avx2) return avx2;
+    return avx2 && f.avx512f && f.avx512dq && f.avx512bw && f.avx512vl;
 }
 
 void cpu_attention_f16(thread_pool& pool, const attention_params& p, attention_kernel kernel, const float* q,

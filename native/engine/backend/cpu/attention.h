@@ -35,7 +35,11 @@ struct attention_params {
 // Keys and values in f16 (the KV cache), with llama.cpp's numerics: queries
 // rounded to f16 for the key dot products, softmax probabilities rounded to
 // f16 for the value sum (so not an online softmax: each tile row keeps its
-// scores; keys and values are still read once), accumulation in f32.
+// scores; keys and values are still read once), accumulation in f32. On
+// AVX-512 and AVX2 CPUs the result is bit-identical to llama.cpp's classic
+// attention there, given the same batch shape: a call with one query position
+// sums in the order of its single-token decode, several in that of its batched
+// prefill. (The scalar kernels keep the same roundings in another order.)
 void cpu_attention_f16(thread_pool& pool, const attention_params& p, const float* q, const uint16_t* k,
                        const uint16_t* v, float* out);
 
@@ -45,9 +49,10 @@ void cpu_attention_f32(thread_pool& pool, const attention_params& p, const float
 
 // Both functions above pick the fastest kernel set the CPU supports. These
 // overloads take it explicitly, so tests can run the portable path on any
-// machine and compare the two; asking for one the CPU lacks throws
+// machine and compare them; asking for one the CPU lacks throws
 // std::invalid_argument. The result does not depend on the thread count.
-enum class attention_kernel { scalar, avx2 };
+// avx512 differs from avx2 only for f16 keys/values (llama.cpp's AVX-512 orders).
+enum class attention_kernel { scalar, avx2, avx512 };
 
 bool attention_kernel_available(attention_kernel kernel);
 

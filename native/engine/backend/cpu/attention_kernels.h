@@ -42,6 +42,30 @@ struct attention_kernels {
 
 const attention_kernels& attention_kernels_scalar();
 
+// llama.cpp's classic (non-flash) f16 attention reproduced bit for bit, as its
+// AVX-512 (AVX2) build computes it: the scores and the value sum are its f16
+// matrix products, summed in the order of its f16 GEMM when a batch has
+// several query positions (per output one 16- (8-) lane accumulator, FMA over
+// 16- (8-) element steps, then a tree) or of its f16 dot product for a single
+// position (four accumulators over 64- (32-) element steps, combined, then a
+// tree); the softmax uses its vector exp, sums 16- (8-) key chunks in double
+// and rounds the probabilities to f16. The driver keeps each tile row's scores
+// over all its keys, so these work on whole rows.
+struct rounded_attention_kernels {
+    // s[r][j] = q_r · k_j for j < n_keys (q already rounded to f16).
+    void (*scores)(const float* q, int64_t ldq, int64_t n_rows, const uint16_t* k, int64_t kv_stride, int64_t n_keys,
+                   int64_t head_dim, float* s, int64_t lds, bool single_position);
+    // In place over s[0..n_valid), n_valid >= 1: s·scale, softmax, probabilities rounded to f16.
+    void (*softmax)(float* s, int64_t n_valid, float scale);
+    // out[r][d] = Σ_{j < n_keys} p[r][j] · v[j][d] for d < head_dim (overwrites out).
+    void (*weighted_sum)(const float* p, int64_t ldp, int64_t n_rows, const uint16_t* v, int64_t kv_stride,
+                         int64_t n_keys, int64_t head_dim, float* out, int64_t ldout, bool single_position);
+};
+
+// Compiled with AVX-512 F/DQ/BW/VL (AVX2/FMA/F16C): use only when host_cpu_features() has them.
+const rounded_attention_kernels& rounded_attention_kernels_avx512();
+const rounded_attention_kernels& rounded_attention_kernels_avx2();
+
 // Compiled with -mavx2 -mfma -mf16c: use only when host_cpu_features() has all three.
 const attention_kernels& attention_kernels_avx2();
 

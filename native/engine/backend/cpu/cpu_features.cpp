@@ -12,6 +12,7 @@ cpu_features probe() {
     f.fma = __builtin_cpu_supports("fma");
     f.f16c = __builtin_cpu_supports("f16c");
     f.avx512f = __builtin_cpu_supports("avx512f");
+    f.avx512dq = __builtin_cpu_supports("avx512dq");
     f.avx512bw = __builtin_cpu_supports("avx512bw");
     f.avx512vl = __builtin_cpu_supports("avx512vl");
     f.avx512vnni = __builtin_cpu_supports("avx512vnni");

@@ -1,5 +1,8 @@
 #include "backend/cpu/elementwise.h"
 
+#include "backend/cpu/cpu_features.h"
+#include "backend/cpu/elementwise_simd.h"
+
 #include <cmath>
 
 namespace llava {
@@ -31,8 +34,10 @@ void rope_adjacent(float* x, int64_t rows, int64_t row_stride, int64_t n_head, i
                 float* pair = row + h * head_dim + i;
                 const float a = pair[0];
                 const float b = pair[1];
-                pair[0] = a * c - b * s;
-                pair[1] = a * s + b * c;
+                // The roundings of llama.cpp's FMA builds (GCC contracts the first
+                // product of each expression into an FMA).
+                pair[0] = std::fma(a, c, -(b * s));
+                pair[1] = std::fma(a, s, b * c);
             }
             theta *= theta_scale;
         }
@@ -40,9 +45,13 @@ void rope_adjacent(float* x, int64_t rows, int64_t row_stride, int64_t n_head, i
 }
 
 void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) {
-        const float g = gate[i];
-        out[i] = (g / (1.0f + std::exp(-g))) * up[i];
+    const cpu_features& cpu = host_cpu_features();
+    if (cpu.avx512f && cpu.avx512dq) {
+        silu_mul_avx512(gate, up, out, n);
+    } else if (cpu.avx2 && cpu.fma) {
+        silu_mul_avx2(gate, up, out, n);
+    } else {
+        for (int64_t i = 0; i < n; ++i) out[i] = silu_times(gate[i], up[i]);
     }
 }
 

@@ -13,6 +13,18 @@ namespace llava {
 
 namespace {
 
+// Kernels in the order of llama.cpp's CPU_REPACK kernels (matmul_tile.h
+// `_interleaved`): for one activation row and the M mod 4 last prefill rows,
+// and (`_x4`) for the other prefill rows, in AVX2 and AVX-512 VNNI versions
+// (the latter, where null, falling back to the former).
+struct interleaved_kernels {
+    matmul_tile_fn avx2 = nullptr;
+    matmul_tile_fn avx2_x4 = nullptr;
+    matmul_tile_fn avx512vnni = nullptr;
+    matmul_tile_fn avx512vnni_x4 = nullptr;
+    bool needs_avx512 = false;
+};
+
 // The dot products for one weight type: its activation format, the two
 // implementations of the block product (vec_dot.h) and, where there are ones,
 // the AVX2 and AVX-512 VNNI prefill tiles (matmul_tile.h).
@@ -22,6 +34,10 @@ struct weight_kernels {
     vec_dot_fn avx2;
     matmul_tile_fn avx512vnni_tile = nullptr;
     matmul_tile_fn avx2_tile = nullptr;
+    // Where llama.cpp's CPU backend repacks this type (CPU_REPACK: row count a
+    // multiple of 8, an AVX2 host, for Q2_K an AVX-512 one), kernels in its
+    // order, which replace the others there, for decode as well.
+    interleaved_kernels interleaved{};
 };
 
 const weight_kernels* find_weight_kernels(tensor_type type) {
@@ -29,17 +45,25 @@ const weight_kernels* find_weight_kernels(tensor_type type) {
     static const weight_kernels f16{tensor_type::F16, vec_dot_f16_f16_ref, vec_dot_f16_f16_avx2};
     static const weight_kernels bf16{tensor_type::BF16, vec_dot_bf16_bf16_ref, vec_dot_bf16_bf16_avx2};
     static const weight_kernels q4_0{tensor_type::Q8_0, vec_dot_q4_0_q8_0_ref, vec_dot_q4_0_q8_0_avx2,
-                                         matmul_tile_q4_0_q8_0_avx512vnni, matmul_tile_q4_0_q8_0_avx2};
+                                         matmul_tile_q4_0_q8_0_avx512vnni, matmul_tile_q4_0_q8_0_avx2,
+                                         {matmul_tile_q4_0_q8_0_interleaved_avx2, matmul_tile_q4_0_q8_0_interleaved_avx2,
+                                          matmul_tile_q4_0_q8_0_interleaved_avx512vnni,
+                                          matmul_tile_q4_0_q8_0_interleaved_avx512vnni}};
     static const weight_kernels q4_1{tensor_type::Q8_1, vec_dot_q4_1_q8_1_ref, vec_dot_q4_1_q8_1_avx2};
     static const weight_kernels q5_0{tensor_type::Q8_0, vec_dot_q5_0_q8_0_ref, vec_dot_q5_0_q8_0_avx2};
     static const weight_kernels q5_1{tensor_type::Q8_1, vec_dot_q5_1_q8_1_ref, vec_dot_q5_1_q8_1_avx2};
     static const weight_kernels q8_0{tensor_type::Q8_0, vec_dot_q8_0_q8_0_ref, vec_dot_q8_0_q8_0_avx2,
                                          matmul_tile_q8_0_q8_0_avx512vnni, matmul_tile_q8_0_q8_0_avx2};
     static const weight_kernels iq4_nl{tensor_type::Q8_0, vec_dot_iq4_nl_q8_0_ref, vec_dot_iq4_nl_q8_0_avx2};
-    static const weight_kernels q2_K{tensor_type::Q8_K, vec_dot_q2_K_q8_K_ref, vec_dot_q2_K_q8_K_avx2};
+    static const weight_kernels q2_K{tensor_type::Q8_K, vec_dot_q2_K_q8_K_ref, vec_dot_q2_K_q8_K_avx2, nullptr, nullptr,
+                                         {matmul_tile_q2_K_q8_K_interleaved_avx2, matmul_tile_q2_K_q8_K_interleaved_x4_avx2,
+                                          nullptr, nullptr, true}};
     static const weight_kernels q3_K{tensor_type::Q8_K, vec_dot_q3_K_q8_K_ref, vec_dot_q3_K_q8_K_avx2};
     static const weight_kernels q4_K{tensor_type::Q8_K, vec_dot_q4_K_q8_K_ref, vec_dot_q4_K_q8_K_avx2,
-                                         matmul_tile_q4_K_q8_K_avx512vnni};
+                                         matmul_tile_q4_K_q8_K_avx512vnni, nullptr,
+                                         {matmul_tile_q4_K_q8_K_interleaved_avx2, matmul_tile_q4_K_q8_K_interleaved_x4_avx2,
+                                          matmul_tile_q4_K_q8_K_interleaved_avx512vnni,
+                                          matmul_tile_q4_K_q8_K_interleaved_x4_avx512vnni}};
     static const weight_kernels q5_K{tensor_type::Q8_K, vec_dot_q5_K_q8_K_ref, vec_dot_q5_K_q8_K_avx2};
     static const weight_kernels q6_K{tensor_type::Q8_K, vec_dot_q6_K_q8_K_ref, vec_dot_q6_K_q8_K_avx2,
                                          matmul_tile_q6_K_q8_K_avx512vnni};
@@ -134,13 +158,15 @@ constexpr int64_t activation_tile_rows = 8;
 constexpr int64_t weight_chunk_target_bytes = 32 * 1024;
 constexpr int64_t max_weight_chunk_rows = 64;
 // With a tile kernel (matmul_tile.h) chunks are a whole number of its
-// micro-tiles (4 weight rows wide for AVX-512 VNNI, 2 for AVX2): a partial micro-tile computes its missing
-// rows anyway (at K = 5632 Q8_0 a 32 KiB chunk is 5 rows, computed as 8).
-constexpr int64_t tile_weight_chunk_multiple = 8;
+// micro-tiles (up to 16 weight rows wide): a partial micro-tile computes its
+// missing rows anyway (at K = 5632 Q8_0 a 32 KiB chunk is 5 rows, computed as 8).
+constexpr int64_t tile_weight_chunk_multiple = 16;
 
 struct matmul_problem {
     vec_dot_fn dot;
-    matmul_tile_fn tile;  // for prefill, when not null
+    matmul_tile_fn tile;     // for prefill, when not null
+    matmul_tile_fn tile_x4;  // for its first M − M mod 4 rows (see interleaved_kernels)
+    bool decode_tile;        // decode with `tile` too (interleaved kernels)
     const uint8_t* W;
     int64_t w_row_bytes;
     const uint8_t* X;  // converted activations
@@ -150,8 +176,21 @@ struct matmul_problem {
     int64_t ldy;
 };
 
-// Decode (M = 1): each thread computes a contiguous, balanced share of outputs.
+// Decode (M = 1): each thread computes a contiguous, balanced share of outputs
+// (with a tile kernel, in whole groups of tile_weight_chunk_multiple weight rows).
 void run_decode(thread_pool& pool, const matmul_problem& p) {
+    if (p.decode_tile) {
+        pool.run([&](int ith, int nth) {
+            const int64_t group = tile_weight_chunk_multiple;
+            const auto groups = thread_range((p.N + group - 1) / group, ith, nth);
+            const int64_t n_first = group * groups.first;
+            const int64_t n_last = std::min(p.N, group * groups.second);
+            if (n_first >= n_last) return;
+            p.tile(matmul_tile{p.K, p.W + n_first * p.w_row_bytes, p.w_row_bytes, n_last - n_first, p.X, p.x_row_bytes,
+                               1, p.Y + n_first, p.ldy});
+        });
+        return;
+    }
     pool.run([&](int ith, int nth) {
         const auto rows = thread_range(p.N, ith, nth);
         for (int64_t n = rows.first; n < rows.second; ++n) {
@@ -175,9 +214,15 @@ void run_prefill(thread_pool& pool, const matmul_problem& p) {
             const int64_t m_first = (tile % n_m_tiles) * activation_tile_rows;
             const int64_t m_last = std::min(p.M, m_first + activation_tile_rows);
             if (p.tile != nullptr) {
-                p.tile(matmul_tile{p.K, p.W + n_first * p.w_row_bytes, p.w_row_bytes, n_last - n_first,
-                                   p.X + m_first * p.x_row_bytes, p.x_row_bytes, m_last - m_first,
-                                   p.Y + m_first * p.ldy + n_first, p.ldy});
+                auto run_tile = [&](matmul_tile_fn fn, int64_t first, int64_t last) {
+                    if (first >= last) return;
+                    fn(matmul_tile{p.K, p.W + n_first * p.w_row_bytes, p.w_row_bytes, n_last - n_first,
+                                   p.X + first * p.x_row_bytes, p.x_row_bytes, last - first, p.Y + first * p.ldy + n_first,
+                                   p.ldy});
+                };
+                const int64_t rows_x4 = std::clamp(p.M - p.M % 4, m_first, m_last);
+                run_tile(p.tile_x4, m_first, rows_x4);
+                run_tile(p.tile, rows_x4, m_last);
                 continue;
             }
             for (int64_t n = n_first; n < n_last; ++n) {
@@ -236,10 +281,16 @@ void cpu_matmul(thread_pool& pool, matmul_workspace& ws, tensor_type type, const
     }
 
     const matmul_kernels resolved = resolve_kernels(kernels);
-    const matmul_tile_fn tile = resolved == matmul_kernels::avx512vnni ? weight.avx512vnni_tile
-                                : resolved == matmul_kernels::avx2     ? weight.avx2_tile
-                                                                       : nullptr;
-    matmul_problem problem{resolved == matmul_kernels::scalar ? weight.scalar : weight.avx2, tile,
+    const interleaved_kernels& il = weight.interleaved;
+    const bool interleaved = il.avx2 != nullptr && N % 8 == 0 && resolved != matmul_kernels::scalar &&
+                             (!il.needs_avx512 || resolved == matmul_kernels::avx512vnni);
+    const bool il_avx512 = resolved == matmul_kernels::avx512vnni && il.avx512vnni != nullptr;
+    const matmul_tile_fn tile = interleaved                              ? (il_avx512 ? il.avx512vnni : il.avx2)
+                                : resolved == matmul_kernels::avx512vnni ? weight.avx512vnni_tile
+                                : resolved == matmul_kernels::avx2       ? weight.avx2_tile
+                                                                         : nullptr;
+    const matmul_tile_fn tile_x4 = !interleaved ? tile : il_avx512 ? il.avx512vnni_x4 : il.avx2_x4;
+    matmul_problem problem{resolved == matmul_kernels::scalar ? weight.scalar : weight.avx2, tile, tile_x4, interleaved,
                            static_cast<const uint8_t*>(W), w_row_bytes, nullptr, x_row_bytes, N, K, M, Y, ldy};
     if (weight.activation_type == tensor_type::F32) {
         problem.X = reinterpret_cast<const uint8_t*>(X);  // already in the dot-product format

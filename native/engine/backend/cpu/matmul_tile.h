@@ -10,7 +10,11 @@
 // Every kernel reproduces, for each output, the exact arithmetic of the
 // matching `_avx2` dot product (the same exact integer sums in the same lanes,
 // the same float operations in the same order), so its results are bit-identical
-// to those of decoding one activation row at a time (M = 1).
+// to those of decoding one activation row at a time (M = 1). The exception are
+// the `_interleaved` kernels, which follow llama.cpp's CPU_REPACK kernels
+// instead: the AVX2 and AVX-512 versions agree bit for bit, and the `_x4` ones
+// (for groups of four activation rows) differ from the others as llama.cpp's
+// four-row kernel differs from its one-row kernel.
 #pragma once
 
 #include <algorithm>
@@ -57,10 +61,50 @@ void for_each_micro_tile(const matmul_tile& t, Kernel kernel) {
     }
 }
 
+// As for_each_micro_tile, but the m mod R last activation rows (a decode's
+// single row) go to single_row_kernel, an R = 1 kernel, instead of being
+// completed by repeated rows.
+template <int R, int C, typename Kernel, typename SingleRowKernel>
+void for_each_micro_tile_rows(const matmul_tile& t, Kernel kernel, SingleRowKernel single_row_kernel) {
+    const int64_t full_rows = t.m - t.m % R;
+    if (full_rows > 0) {
+        matmul_tile head = t;
+        head.m = full_rows;
+        for_each_micro_tile<R, C>(head, kernel);
+    }
+    if (full_rows < t.m) {
+        matmul_tile tail = t;
+        tail.x += full_rows * t.x_row_bytes;
+        tail.y += full_rows * t.ldy;
+        tail.m = t.m - full_rows;
+        for_each_micro_tile<1, C>(tail, single_row_kernel);
+    }
+}
+
+// For kernels that stream C weight rows at once, a pattern that defeats the
+// hardware prefetchers when the weights come from DRAM (such a decode ran at
+// half the speed of the row-by-row kernels): fetches `bytes` of each row at
+// `distance` bytes past `offset`.
+template <int C, int64_t distance>
+inline void prefetch_weight_rows(const uint8_t* const* w, int64_t offset, int bytes) {
+    for (int c = 0; c < C; ++c) {
+        for (int line = 0; line < bytes; line += 64) __builtin_prefetch(w[c] + offset + distance + line);
+    }
+}
+
 // AVX2 kernels for hosts without AVX-512 VNNI (backend/cpu/avx2/, compiled with
 // -mavx2 -mfma -mf16c); call only when cpu_matmul_has_avx2().
 void matmul_tile_q4_0_q8_0_avx2(const matmul_tile& tile);
 void matmul_tile_q8_0_q8_0_avx2(const matmul_tile& tile);
+
+// AVX2 kernels in the order of llama.cpp's CPU_REPACK kernels, for weights with
+// a multiple of 8 rows (matmul_tile_interleaved_avx2.cpp); `_x4`: the order of
+// its four-row kernel, for the first M − M mod 4 rows of a prefill.
+void matmul_tile_q4_0_q8_0_interleaved_avx2(const matmul_tile& tile);
+void matmul_tile_q4_K_q8_K_interleaved_avx2(const matmul_tile& tile);
+void matmul_tile_q4_K_q8_K_interleaved_x4_avx2(const matmul_tile& tile);
+void matmul_tile_q2_K_q8_K_interleaved_avx2(const matmul_tile& tile);
+void matmul_tile_q2_K_q8_K_interleaved_x4_avx2(const matmul_tile& tile);
 
 // AVX-512 F/BW/VL/VNNI kernels (backend/cpu/avx512/, compiled with those flags
 // plus AVX2/FMA/F16C); call only when cpu_matmul_has_avx512vnni().
@@ -68,5 +112,9 @@ void matmul_tile_q4_0_q8_0_avx512vnni(const matmul_tile& tile);
 void matmul_tile_q8_0_q8_0_avx512vnni(const matmul_tile& tile);
 void matmul_tile_q4_K_q8_K_avx512vnni(const matmul_tile& tile);
 void matmul_tile_q6_K_q8_K_avx512vnni(const matmul_tile& tile);
+// In the order of the `_interleaved` AVX2 kernels above (bit-identical to them).
+void matmul_tile_q4_0_q8_0_interleaved_avx512vnni(const matmul_tile& tile);
+void matmul_tile_q4_K_q8_K_interleaved_avx512vnni(const matmul_tile& tile);
+void matmul_tile_q4_K_q8_K_interleaved_x4_avx512vnni(const matmul_tile& tile);
 
 } // namespace llava

@@ -9,16 +9,16 @@
 // sub-block scales (int16, placed per lane by vpermw) are decoded once; per
 // activation row vpmaddubsw gives the exact int16 pair sums and vpdpwssd adds
 // scale·pair over groups of four elements into the same int32 lanes as the
-// AVX2 kernel's madd. The float steps (one FMA by d_w·d_x per super-block, the
-// scalar min / offset terms, hsum_f32x8 + min terms at the end) are those of
-// vec_dot_*_q8_K_avx2, so results are bit-identical to it.
+// AVX2 kernel's madd. The float steps (one FMA by d_w·d_x per super-block,
+// Q4_K's 4 min lanes FMA'd by −dmin_w·d_x, the reductions at the end) are
+// those of vec_dot_*_q8_K_avx2, so results are bit-identical to it.
 #include "backend/cpu/matmul_tile.h"
 
+#include "backend/cpu/avx2/k_quants_avx2.h"
 #include "backend/cpu/avx512/micro_tile_avx512.h"
 #include "formats/blocks.h"
 
 #include <cstdint>
-#include <cstring>
 #include <immintrin.h>
 
 namespace llava {
@@ -45,26 +45,6 @@ inline __m512i scale_lanes(int even_low, int even_high, int odd_low, int odd_hig
     return _mm512_load_si512(index);
 }
 
-// The 16 bsums of one activation super-block in both halves.
-inline __m256i load_bsums(const block_q8_K& xb) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums));
-}
-
-// Q4_K packed 6-bit scales/mins (formats/packed_scales.h) for all eight
-// sub-blocks at once, as bytes: scales in the low 8 bytes, mins in the high 8.
-inline __m128i unpack_q4_K_scales_mins(const uint8_t* packed) {
-    uint32_t a, b, c;
-    std::memcpy(&a, packed, 4);
-    std::memcpy(&b, packed + 4, 4);
-    std::memcpy(&c, packed + 8, 4);
-    const uint32_t scales_low = a & 0x3f3f3f3fu;
-    const uint32_t scales_high = (c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u);
-    const uint32_t mins_low = b & 0x3f3f3f3fu;
-    const uint32_t mins_high = ((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u);
-    return _mm_setr_epi32(static_cast<int>(scales_low), static_cast<int>(scales_high), static_cast<int>(mins_low),
-                          static_cast<int>(mins_high));
-}
-
 // Q4_K: d[0:2], dmin[2:4], scales[4:16], qs[16:144]. Chunk c (64 elements):
 // low nibbles are sub-block 2c, high nibbles sub-block 2c+1.
 template <int R, int P>
@@ -72,20 +52,23 @@ void q4_K_micro_tile(int64_t k, const uint8_t* const* w, const uint8_t* const* x
     constexpr int C = 2 * P;
     const __m512i nibble = _mm512_set1_epi8(0x0f);
     __m512 acc[R][P];
-    float min_terms[R][C];
+    __m256 min_acc[R][P];  // the AVX2 kernel's 4 min lanes, the even row's in the low half
     for (int r = 0; r < R; ++r) {
-        for (int p = 0; p < P; ++p) acc[r][p] = _mm512_setzero_ps();
-        for (int c = 0; c < C; ++c) min_terms[r][c] = 0.0f;
+        for (int p = 0; p < P; ++p) {
+            acc[r][p] = _mm512_setzero_ps();
+            min_acc[r][p] = _mm256_setzero_ps();
+        }
     }
     for (int64_t b = 0; b < k / super_block_size; ++b) {
         const uint8_t* blocks[C];
         __m128i scales_mins[C];
-        __m256i mins[C];  // int16, each min twice: once per 16-element bsum
+        __m256i mins[P];  // int16: the even row's 8 mins in lanes 0..7, the odd row's in 8..15
         for (int c = 0; c < C; ++c) {
             blocks[c] = w[c] + b * static_cast<int64_t>(sizeof(block_q4_K));
-            scales_mins[c] = unpack_q4_K_scales_mins(blocks[c] + 4);
-            const __m128i min_bytes = _mm_unpackhi_epi64(scales_mins[c], scales_mins[c]);
-            mins[c] = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(min_bytes, min_bytes));
+            scales_mins[c] = unpack_q45_K_scales_mins(blocks[c] + 4);
+        }
+        for (int p = 0; p < P; ++p) {
+            mins[p] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(scales_mins[2 * p], scales_mins[2 * p + 1]));
         }
         __m512i scales[P];  // int16: the even row's 8 scales in lanes 0..7, the odd row's in lanes 16..23
         for (int p = 0; p < P; ++p) {
@@ -119,21 +102,24 @@ void q4_K_micro_tile(int64_t k, const uint8_t* const* w, const uint8_t* const* x
         }
         for (int r = 0; r < R; ++r) {
             const block_q8_K& xb = *reinterpret_cast<const block_q8_K*>(x[r] + b * static_cast<int64_t>(sizeof(block_q8_K)));
-            const __m256i bsums = load_bsums(xb);
+            // Σx per 32-element sub-block, in both halves.
+            const __m128i sub_sums = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.bsums)),
+                                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.bsums + 8)));
+            const __m256i sub_sums_pair = _mm256_broadcastsi128_si256(sub_sums);
             for (int p = 0; p < P; ++p) {
                 const __m512 d = pair_f32x16(load_f16_as_f32(blocks[2 * p]) * xb.d, load_f16_as_f32(blocks[2 * p + 1]) * xb.d);
                 acc[r][p] = _mm512_fmadd_ps(d, cvt_i32_f32x16(sums[r][p]), acc[r][p]);
-            }
-            for (int c = 0; c < C; ++c) {
-                const int min_sum = hsum_i32x8(_mm256_madd_epi16(mins[c], bsums));
-                min_terms[r][c] -= load_f16_as_f32(blocks[c] + 2) * xb.d * static_cast<float>(min_sum);
+                const __m256 neg_dmin = _mm256_setr_m128(_mm_set1_ps(-(load_f16_as_f32(blocks[2 * p] + 2) * xb.d)),
+                                                         _mm_set1_ps(-(load_f16_as_f32(blocks[2 * p + 1] + 2) * xb.d)));
+                min_acc[r][p] = _mm256_fmadd_ps(neg_dmin, _mm256_cvtepi32_ps(_mm256_madd_epi16(mins[p], sub_sums_pair)),
+                                                min_acc[r][p]);
             }
         }
     }
     for (int r = 0; r < R; ++r) {
         for (int p = 0; p < P; ++p) {
-            out[r][2 * p] = hsum_f32x8(low_f32x8(acc[r][p])) + min_terms[r][2 * p];
-            out[r][2 * p + 1] = hsum_f32x8(high_f32x8(acc[r][p])) + min_terms[r][2 * p + 1];
+            out[r][2 * p] = hsum_f32x8(low_f32x8(acc[r][p])) + hsum_f32x4(_mm256_castps256_ps128(min_acc[r][p]));
+            out[r][2 * p + 1] = hsum_f32x8(high_f32x8(acc[r][p])) + hsum_f32x4(_mm256_extractf128_ps(min_acc[r][p], 1));
         }
     }
 }
@@ -191,13 +177,10 @@ void q6_K_micro_tile(int64_t k, const uint8_t* const* w, const uint8_t* const* x
         }
         for (int r = 0; r < R; ++r) {
             const block_q8_K& xb = *reinterpret_cast<const block_q8_K*>(x[r] + b * static_cast<int64_t>(sizeof(block_q8_K)));
-            const __m256i bsums = load_bsums(xb);
+            const __m512i bsums = broadcast_i8x32(xb.bsums);
             for (int p = 0; p < P; ++p) {
-                // Remove the +32 offset from lane 0 of each half: Σ_g S_g·32·Σx_g.
-                const int offset_even = 32 * hsum_i32x8(_mm256_madd_epi16(low_half(scales[p]), bsums));
-                const int offset_odd = 32 * hsum_i32x8(_mm256_madd_epi16(high_half(scales[p]), bsums));
-                const __m512i offsets = pair_halves(_mm256_setr_epi32(offset_even, 0, 0, 0, 0, 0, 0, 0),
-                                                   _mm256_setr_epi32(offset_odd, 0, 0, 0, 0, 0, 0, 0));
+                // Remove the +32 offset per lane, as vec_dot_q6_K_q8_K_avx2.
+                const __m512i offsets = _mm512_maskz_slli_epi32(0xffff, _mm512_madd_epi16(scales[p], bsums), 5);
                 const __m512 d = pair_f32x16(load_f16_as_f32(blocks[2 * p] + 208) * xb.d,
                                              load_f16_as_f32(blocks[2 * p + 1] + 208) * xb.d);
                 acc[r][p] = _mm512_fmadd_ps(d, cvt_i32_f32x16(_mm512_sub_epi32(sums[r][p], offsets)), acc[r][p]);
@@ -206,8 +189,8 @@ void q6_K_micro_tile(int64_t k, const uint8_t* const* w, const uint8_t* const* x
     }
     for (int r = 0; r < R; ++r) {
         for (int p = 0; p < P; ++p) {
-            out[r][2 * p] = hsum_f32x8(low_f32x8(acc[r][p])) + 0.0f;  // + the AVX2 kernel's zero min terms
-            out[r][2 * p + 1] = hsum_f32x8(high_f32x8(acc[r][p])) + 0.0f;
+            out[r][2 * p] = hsum_f32x8(low_f32x8(acc[r][p]));
+            out[r][2 * p + 1] = hsum_f32x8(high_f32x8(acc[r][p]));
         }
     }
 }
