@@ -136,7 +136,7 @@ export class LlavaModel {
     o.onProgress?.(o.mmproj ? 0.7 : 1);
     let vision: ImageEncoder | undefined;
     try {
-      if (o.mmproj) vision = await ImageEncoder.load(addon, o.mmproj, o.threads, o.visionCompat, { maxPixels: o.maxImagePixels });
+      if (o.mmproj) vision = await ImageEncoder.load(addon, o.mmproj, o.threads, o.visionCompat, o.numerics, { maxPixels: o.maxImagePixels });
       const model = new LlavaModel(o.model, handle, tokenizer, template, vision);
       o.onProgress?.(1);
       return model;

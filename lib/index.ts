@@ -1,6 +1,6 @@
 /** llava-node's public API: re-exports only. */
 export { LlavaModel, type FinishReason, type GenerateResult, type GenerationTimings, type StreamChunk } from './LlavaModel.js';
-export { type GenerateOptions, type LoadOptions, GENERATION_DEFAULTS } from './options.js';
+export { type GenerateOptions, type LoadOptions, type Numerics, GENERATION_DEFAULTS } from './options.js';
 export { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/Tokenizer.js';
 export { StreamingDetokenizer } from './tokenizer/StreamingDetokenizer.js';
 export { type ChatMessage, type ChatRole, IMAGE_MARKER } from './chat/ChatMessage.js';

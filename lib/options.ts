@@ -14,6 +14,10 @@ import type { ImageEmbedding } from './vision/ImageEmbedding.js';
 import type { VisionCompat } from './vision/ImageEncoder.js';
 import type { SamplingParams } from './sampling/sampleToken.js';
 
+/** The arithmetic a model computes in (LoadOptions.numerics). */
+export type Numerics = 'llama.cpp' | 'llama.cpp-portable' | 'reference';
+const NUMERICS: readonly Numerics[] = ['llama.cpp', 'llama.cpp-portable', 'reference'];
+
 export interface LoadOptions {
   /** Path of the text model GGUF (LLaMA-family). */
   model: string;
@@ -28,12 +32,15 @@ export interface LoadOptions {
   /** CPU threads for the forward pass. Defaults to the number of available CPUs. */
   threads?: number;
   /**
-   * The text model's arithmetic. 'llama.cpp' (default): activations converted to each weight's dot-product
-   * format and an f16 KV cache, as llama.cpp computes — fast, comparable token for token with llama.cpp.
-   * 'reference': f32 activations against weights dequantized to f32 and an f32 KV cache — the original
-   * model's arithmetic on the stored weights; slower.
+   * The arithmetic. 'llama.cpp' (default): what llama.cpp's CPU builds for AVX2 / AVX-512 compute, bit for bit
+   * (activations converted to each weight's dot-product format, f16 KV cache, llama.cpp's summation orders) —
+   * fast, and token for token what llama.cpp generates on such a CPU. 'llama.cpp-portable': what llama.cpp's
+   * portable x86-64 build (no AVX, e.g. @fugood/llama.node's linux-x64 binary) computes, bit for bit — scalar
+   * and slow (F32, F16, Q8_0, Q4_K, Q6_K weights), for reproducing such builds; with visionCompat 'llama.cpp'
+   * the vision tower follows it too. 'reference': f32 activations against weights dequantized to f32 and an
+   * f32 KV cache — the original model's arithmetic on the stored weights; slower.
    */
-  numerics?: 'llama.cpp' | 'reference';
+  numerics?: Numerics;
   /** KV cache length in positions. Defaults to the model's training context, at most 4096. */
   contextSize?: number;
   /** Chat format. Defaults to the file's own template, else one inferred from the model name. */
@@ -118,7 +125,10 @@ export function resolveLoadOptions(
   const visionCompat = options.visionCompat ?? 'reference';
   check(visionCompat === 'reference' || visionCompat === 'llama.cpp', `visionCompat must be 'reference' or 'llama.cpp', got '${visionCompat}'`);
   const numerics = options.numerics ?? 'llama.cpp';
-  check(numerics === 'llama.cpp' || numerics === 'reference', `numerics must be 'llama.cpp' or 'reference', got '${numerics}'`);
+  check(
+    NUMERICS.includes(numerics),
+    `numerics must be ${NUMERICS.map((n) => `'${n}'`).join(', ')}, got '${numerics}'`,
+  );
   const maxImagePixels = options.maxImagePixels ?? 50_000_000;
   check(Number.isInteger(maxImagePixels) && maxImagePixels > 0, `maxImagePixels must be a positive integer, got ${options.maxImagePixels}`);
   return {

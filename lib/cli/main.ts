@@ -34,7 +34,7 @@ program
   .option('--mmproj <file>', 'vision tower + projector GGUF (needed for --image)')
   .option('--image <file>', 'an image; repeat for several (each goes to an <image> marker, or before the text)', collect, [])
   .addOption(new Option('--vision-compat <mode>', 'image preprocessing and encoder semantics').choices(['reference', 'llama.cpp']))
-  .addOption(new Option('--numerics <mode>', "the text model's arithmetic").choices(['llama.cpp', 'reference']))
+  .addOption(new Option('--numerics <mode>', 'the arithmetic (see LoadOptions.numerics)').choices(['llama.cpp', 'llama.cpp-portable', 'reference']))
   .requiredOption('--prompt <text>', 'the question (formatted with the chat template unless --raw)')
   .option('--raw', 'use the prompt verbatim, without a chat template (images split it at <image> markers)')
   .option('--max-tokens <n>', 'most tokens to generate', integer)

@@ -5,13 +5,14 @@
  */
 import { LlavaModel } from '../LlavaModel.js';
 import type { Device } from '../native/loadAddon.js';
+import type { Numerics } from '../options.js';
 
 export interface RunOptions {
   model: string;
   mmproj?: string;
   image?: string[];
   visionCompat?: 'reference' | 'llama.cpp';
-  numerics?: 'llama.cpp' | 'reference';
+  numerics?: Numerics;
   prompt: string;
   raw?: boolean;
   maxTokens?: number;

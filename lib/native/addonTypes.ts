@@ -2,6 +2,7 @@
  * The shape of the native addon (native/addon/*.cpp) as seen from TypeScript.
  * Only lib/ code talks to it; users see the classes that wrap it.
  */
+import type { Numerics } from '../options.js';
 
 export interface NativeTensorType {
   id: number;
@@ -117,8 +118,9 @@ export interface NativeVisionInfo {
  * weights dequantized to f32 and f32 activations).
  * 'llama.cpp': current llama.cpp's (mtmd: blockCount − 1 blocks, class token appended last, f16-table GELUs,
  * f16 K/V in attention).
+ * 'llama.cpp-portable': the same in the arithmetic of llama.cpp's portable x86-64 build.
  */
-export type NativeVisionMode = 'reference' | 'llama.cpp';
+export type NativeVisionMode = 'reference' | 'llama.cpp' | 'llama.cpp-portable';
 
 export interface NativeVisionEncoding {
   /** nPatches × outputWidth, one row per patch in row-major grid order. */
@@ -140,7 +142,7 @@ export interface NativeAddon {
   backend: 'cpu' | 'cuda';
   cpuFeatures(): Record<'avx2' | 'fma' | 'f16c' | 'avx512f' | 'avx512bw' | 'avx512vl', boolean>;
   GgufHandle: { open(path: string): Promise<NativeGgufHandle> };
-  ModelHandle: { load(path: string, contextSize: number, threads: number, numerics: 'llama.cpp' | 'reference'): Promise<NativeModelHandle> };
+  ModelHandle: { load(path: string, contextSize: number, threads: number, numerics: Numerics): Promise<NativeModelHandle> };
   VisionHandle: { load(path: string, threads: number): Promise<NativeVisionHandle> };
   tensorTypes(): NativeTensorType[];
   quantize(typeId: number, values: Float32Array, rowLength: number): Promise<Uint8Array>;

@@ -11,7 +11,8 @@ import { GgufFile } from '../gguf/GgufFile.js';
 import { type DecodeImageOptions, type ImageInput, decodeImage } from '../image/decodeImage.js';
 import { preprocessLlamaCpp } from '../image/preprocessLlamaCpp.js';
 import { preprocessReference } from '../image/preprocessReference.js';
-import type { NativeAddon, NativeVisionHandle, NativeVisionInfo } from '../native/addonTypes.js';
+import type { NativeAddon, NativeVisionHandle, NativeVisionInfo, NativeVisionMode } from '../native/addonTypes.js';
+import type { Numerics } from '../options.js';
 import type { ImageEmbedding } from './ImageEmbedding.js';
 
 /** 'reference': the original LLaVA semantics (default). 'llama.cpp': what llama.cpp computes, for matching it. */
@@ -23,6 +24,8 @@ const CACHE_ENTRIES = 8;
 export class ImageEncoder {
   readonly info: Readonly<NativeVisionInfo>;
   readonly compat: VisionCompat;
+  /** The tower's semantics and arithmetic: compat, and with 'llama.cpp' the portable build's arithmetic when asked for. */
+  readonly #mode: NativeVisionMode;
   readonly #handle: NativeVisionHandle;
   readonly #path: string;
   readonly #mean: number[];
@@ -32,17 +35,33 @@ export class ImageEncoder {
   /** How many images went through the encoder, and how many were answered from the cache. */
   readonly stats = { encoded: 0, cacheHits: 0 };
 
-  private constructor(path: string, handle: NativeVisionHandle, mean: number[], std: number[], compat: VisionCompat, decodeOptions: DecodeImageOptions) {
+  private constructor(
+    path: string,
+    handle: NativeVisionHandle,
+    mean: number[],
+    std: number[],
+    compat: VisionCompat,
+    numerics: Numerics,
+    decodeOptions: DecodeImageOptions,
+  ) {
     this.#path = path;
     this.#handle = handle;
     this.info = Object.freeze(handle.info());
     this.#mean = mean;
     this.#std = std;
     this.compat = compat;
+    this.#mode = compat === 'llama.cpp' && numerics === 'llama.cpp-portable' ? 'llama.cpp-portable' : compat;
     this.#decodeOptions = decodeOptions;
   }
 
-  static async load(addon: NativeAddon, path: string, threads: number, compat: VisionCompat, decodeOptions: DecodeImageOptions): Promise<ImageEncoder> {
+  static async load(
+    addon: NativeAddon,
+    path: string,
+    threads: number,
+    compat: VisionCompat,
+    numerics: Numerics,
+    decodeOptions: DecodeImageOptions,
+  ): Promise<ImageEncoder> {
     if (compat !== 'reference' && compat !== 'llama.cpp') {
       throw new InvalidArgumentError(`visionCompat must be 'reference' or 'llama.cpp', got '${compat}'`);
     }
@@ -59,7 +78,7 @@ export class ImageEncoder {
       throw new LlavaError('MODEL_MISMATCH', `${path}: clip.vision.image_mean and image_std must hold 3 values`);
     }
     try {
-      return new ImageEncoder(path, await addon.VisionHandle.load(path, threads), mean, std, compat, decodeOptions);
+      return new ImageEncoder(path, await addon.VisionHandle.load(path, threads), mean, std, compat, numerics, decodeOptions);
     } catch (error) {
       throw fromNativeError(error, path);
     }
@@ -70,7 +89,7 @@ export class ImageEncoder {
     signal?.throwIfAborted();
     const image = await decodeImage(input, this.#decodeOptions);
     const key = createHash('sha256')
-      .update(`${this.compat}:${image.width}x${image.height}:`)
+      .update(`${this.#mode}:${image.width}x${image.height}:`)
       .update(image.data)
       .digest('hex');
     const cached = this.#cache.get(key);
@@ -87,7 +106,7 @@ export class ImageEncoder {
     let rows: Float32Array;
     try {
       signal?.throwIfAborted();
-      rows = (await this.#handle.encode(pixels, this.compat, false)).embeddings;
+      rows = (await this.#handle.encode(pixels, this.#mode, false)).embeddings;
     } catch (error) {
       if ((error as { nativeCode?: string }).nativeCode === 'ABORTED' && signal?.aborted) throw signal.reason;
       throw fromNativeError(error, this.#path);

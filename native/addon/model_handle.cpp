@@ -29,7 +29,7 @@ model_handle::model_handle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<mo
     state_ = *info[0].As<Napi::External<std::shared_ptr<loaded>>>().Data();
 }
 
-// load(path, contextSize, threads, numerics: 'llama.cpp' | 'reference') → Promise<ModelHandle>;
+// load(path, contextSize, threads, numerics: 'llama.cpp' | 'llama.cpp-portable' | 'reference') → Promise<ModelHandle>;
 // mapping and validating the file and allocating the KV cache happen off the JS thread.
 Napi::Value model_handle::load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -38,11 +38,12 @@ Napi::Value model_handle::load(const Napi::CallbackInfo& info) {
     const auto context_size = static_cast<int64_t>(integer_arg(info[1], "contextSize"));
     const auto threads = static_cast<int>(integer_arg(info[2], "threads"));
     const std::string numerics_name = info[3].IsString() ? std::string(info[3].As<Napi::String>()) : "";
-    if (numerics_name != "llama.cpp" && numerics_name != "reference") {
-        throw Napi::RangeError::New(env, "numerics must be 'llama.cpp' or 'reference'");
+    if (numerics_name != "llama.cpp" && numerics_name != "llama.cpp-portable" && numerics_name != "reference") {
+        throw Napi::RangeError::New(env, "numerics must be 'llama.cpp', 'llama.cpp-portable' or 'reference'");
     }
-    const auto numerics =
-        numerics_name == "reference" ? llava::decoder_numerics::reference : llava::decoder_numerics::llama_cpp;
+    const auto numerics = numerics_name == "reference"            ? llava::decoder_numerics::reference
+                          : numerics_name == "llama.cpp-portable" ? llava::decoder_numerics::llama_cpp_portable
+                                                                  : llava::decoder_numerics::llama_cpp;
     auto result = std::make_shared<std::shared_ptr<loaded>>(std::make_shared<loaded>());
     return promise_worker::start(
         env,

@@ -61,17 +61,19 @@ Napi::Value vision_handle::info(const Napi::CallbackInfo& info) {
     return out;
 }
 
-// encode(pixels: Float32Array [3][S][S], mode: 'reference' | 'llama.cpp', wantPreProjector)
+// encode(pixels: Float32Array [3][S][S], mode: 'reference' | 'llama.cpp' | 'llama.cpp-portable', wantPreProjector)
 //   → Promise<{ embeddings: Float32Array [nPatches × outputWidth], preProjector?: Float32Array [nPatches × width] }>.
 Napi::Value vision_handle::encode(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Float32Array pixels = float32_array_arg(info[0], "pixels");
-    if (!info[1].IsString()) throw Napi::TypeError::New(env, "mode must be 'reference' or 'llama.cpp'");
+    if (!info[1].IsString()) throw Napi::TypeError::New(env, "mode must be a string");
     const std::string mode_name = info[1].As<Napi::String>();
-    if (mode_name != "reference" && mode_name != "llama.cpp") {
-        throw Napi::RangeError::New(env, "mode must be 'reference' or 'llama.cpp', got '" + mode_name + "'");
+    if (mode_name != "reference" && mode_name != "llama.cpp" && mode_name != "llama.cpp-portable") {
+        throw Napi::RangeError::New(env, "mode must be 'reference', 'llama.cpp' or 'llama.cpp-portable', got '" + mode_name + "'");
     }
-    const llava::clip_mode mode = mode_name == "reference" ? llava::clip_mode::reference : llava::clip_mode::llama_cpp;
+    const llava::clip_mode mode = mode_name == "reference"            ? llava::clip_mode::reference
+                                  : mode_name == "llama.cpp-portable" ? llava::clip_mode::llama_cpp_portable
+                                                                      : llava::clip_mode::llama_cpp;
     const bool want_pre_projector = info[2].ToBoolean();
     require_idle(env);
     const int64_t side = vision_->image_size();

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { GgufError, InvalidArgumentError, LlavaError, NoBinaryError } from '../../lib/errors.js';
 import { LlavaModel } from '../../lib/LlavaModel.js';
 import { loadAddon } from '../../lib/native/loadAddon.js';
-import { VISION_PRESETS } from '../../scripts/tiny-model/presets.js';
+import { TEXT_PRESETS, VISION_PRESETS } from '../../scripts/tiny-model/presets.js';
+import { writeTextModel } from '../../scripts/tiny-model/textModel.js';
 import { writeVisionModel } from '../../scripts/tiny-model/visionModel.js';
 import { fixture, scratchDir } from '../support/paths.js';
 
@@ -32,6 +33,16 @@ describe('LlavaModel.load', () => {
     const error = await LlavaModel.load({ model: golden('tiny-llama-f16.gguf'), mmproj, threads: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlavaError);
     expect((error as LlavaError).code).toBe('MODEL_MISMATCH');
+  });
+
+  it("rejects weights the 'llama.cpp-portable' numerics cannot multiply, naming the tensor", async () => {
+    const dir = await scratchDir('load');
+    const path = join(dir, 'q4_0.gguf');
+    await writeTextModel(path, { ...TEXT_PRESETS.tiny, name: 'q4_0', vocab: fixture('stories260K.gguf'), weightType: 'Q4_0', tiedOutput: false, seed: 3, ggufVersion: 3 });
+    const error = await LlavaModel.load({ model: path, numerics: 'llama.cpp-portable', threads: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(/'llama\.cpp-portable' numerics take F32, F16, Q8_0, Q4_K and Q6_K weights; output\.weight is Q4_0/);
+    await expect(LlavaModel.load({ model: path, numerics: 'portable' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it('rejects bad options before touching the file', async () => {

@@ -3,8 +3,10 @@
 #include "backend/cpu/attention.h"
 #include "backend/cpu/dequantize_cpu.h"
 #include "backend/cpu/elementwise.h"
-#include "backend/cpu/matmul_f32_activations.h"
+#include "backend/cpu/arithmetic.h"
 #include "backend/cpu/patch_embed.h"
+#include "backend/cpu/portable/flash_attention_portable.h"
+#include "backend/cpu/portable/portable_elementwise.h"
 #include "common/aborted.h"
 #include "formats/half.h"
 
@@ -66,6 +68,15 @@ void round_to_f16_in_place(float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] = f16_to_f32(f32_to_f16(x[i]));
 }
 
+cpu_arithmetic arithmetic_of(clip_mode mode) {
+    switch (mode) {
+        case clip_mode::reference: return cpu_arithmetic::reference;
+        case clip_mode::llama_cpp: return cpu_arithmetic::llama_cpp;
+        case clip_mode::llama_cpp_portable: break;
+    }
+    return cpu_arithmetic::llama_cpp_portable;
+}
+
 } // namespace
 
 std::unique_ptr<clip_vision> clip_vision::load(const std::string& path, int n_threads) {
@@ -98,12 +109,15 @@ int64_t clip_vision::blocks_run(clip_mode mode) const {
 
 void clip_vision::matmul(clip_mode mode, const weight_tensor& w, const float* x, int64_t rows, float* y) {
     // w: ne = [K, N]; y: rows × N. 'reference' keeps the original model's f32
-    // activations; 'llama.cpp' converts them to the weight's dot format as llama.cpp does.
-    if (mode == clip_mode::reference) {
-        cpu_matmul_f32_activations(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
-    } else {
-        cpu_matmul(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
-    }
+    // activations; the llama.cpp modes convert them to the weight's dot format as llama.cpp does.
+    cpu_matmul_in(arithmetic_of(mode), pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
+}
+
+void clip_vision::norm(clip_mode mode, const weight_tensor& weight, const weight_tensor& bias, const float* x, float* out,
+                       int64_t rows) {
+    const auto layer_norm_fn = mode == clip_mode::llama_cpp_portable ? layer_norm_portable : layer_norm;
+    layer_norm_fn(x, static_cast<const float*>(weight.data), static_cast<const float*>(bias.data), out, rows,
+                  hparams_.width, hparams_.layer_norm_eps);
 }
 
 void clip_vision::matmul_bias(clip_mode mode, const weight_tensor& w, const weight_tensor& bias, const float* x, int64_t rows,
@@ -122,8 +136,7 @@ void clip_vision::run_block(const clip_block_weights& l, clip_mode mode, float* 
     std::vector<float> attn(rows * w);          // attention output [n_tokens][width]
     std::vector<float> ff(rows * h.n_ff);       // FFN hidden [n_tokens][n_ff]
 
-    layer_norm(x, static_cast<const float*>(l.ln1_w.data), static_cast<const float*>(l.ln1_b.data), a.data(), n_tokens, w,
-               h.layer_norm_eps);
+    norm(mode, l.ln1_w, l.ln1_b, x, a.data(), n_tokens);
     matmul_bias(mode, l.wq, l.bq, a.data(), n_tokens, q.data());
     matmul_bias(mode, l.wk, l.bk, a.data(), n_tokens, k.data());
     matmul_bias(mode, l.wv, l.bv, a.data(), n_tokens, v.data());
@@ -145,14 +158,22 @@ void clip_vision::run_block(const clip_block_weights& l, clip_mode mode, float* 
     p.q_stride = w;
     p.kv_stride = w;
     p.out_stride = w;
-    cpu_attention_f32(pool_, p, q.data(), k.data(), v.data(), attn.data());
+    if (mode == clip_mode::llama_cpp_portable) {
+        std::vector<uint16_t> k16(rows * w), v16(rows * w);
+        for (size_t i = 0; i < k16.size(); ++i) {
+            k16[i] = f32_to_f16(k[i]);
+            v16[i] = f32_to_f16(v[i]);
+        }
+        flash_attention_portable(pool_, p, q.data(), k16.data(), v16.data(), attn.data());
+    } else {
+        cpu_attention_f32(pool_, p, q.data(), k.data(), v.data(), attn.data());
+    }
     matmul_bias(mode, l.wo, l.bo, attn.data(), n_tokens, a.data());
     add_in_place(x, a.data(), n_tokens * w);
 
-    layer_norm(x, static_cast<const float*>(l.ln2_w.data), static_cast<const float*>(l.ln2_b.data), a.data(), n_tokens, w,
-               h.layer_norm_eps);
+    norm(mode, l.ln2_w, l.ln2_b, x, a.data(), n_tokens);
     matmul_bias(mode, l.fc1, l.fc1_b, a.data(), n_tokens, ff.data());
-    if (mode == clip_mode::llama_cpp) {
+    if (mode != clip_mode::reference) {
         if (h.use_gelu) {
             gelu_f16_table_in_place(ff.data(), n_tokens * h.n_ff);
         } else {
@@ -181,7 +202,7 @@ void clip_vision::encode(const float* pixels_chw, clip_mode mode, float* out, fl
     // (row n first) and the class token is moved to the end afterwards.
     std::vector<float> rotated_positions;
     const float* positions = positions_.data();
-    if (mode == clip_mode::llama_cpp) {
+    if (mode != clip_mode::reference) {
         rotated_positions.resize(positions_.size());
         std::copy(positions_.end() - w, positions_.end(), rotated_positions.begin());
         std::copy(positions_.begin(), positions_.end() - w, rotated_positions.begin() + w);
@@ -199,11 +220,10 @@ void clip_vision::encode(const float* pixels_chw, clip_mode mode, float* out, fl
     in.bias = cw.patch_bias.present() ? static_cast<const float*>(cw.patch_bias.data) : nullptr;
     in.class_embd = static_cast<const float*>(cw.class_embd.data);
     in.positions = positions;
-    in.f32_activations = mode == clip_mode::reference;
+    in.arithmetic = arithmetic_of(mode);
     cpu_patch_embed(pool_, workspace_, in, x.data());
-    if (mode == clip_mode::llama_cpp) std::rotate(x.begin(), x.begin() + w, x.end());
-    layer_norm(x.data(), static_cast<const float*>(cw.pre_ln_w.data), static_cast<const float*>(cw.pre_ln_b.data), x.data(),
-               n_tokens, w, h.layer_norm_eps);
+    if (mode != clip_mode::reference) std::rotate(x.begin(), x.begin() + w, x.end());
+    norm(mode, cw.pre_ln_w, cw.pre_ln_b, x.data(), x.data(), n_tokens);
 
     const int64_t n_blocks = blocks_run(mode);
     for (int64_t b = 0; b < n_blocks; ++b) {
@@ -211,10 +231,7 @@ void clip_vision::encode(const float* pixels_chw, clip_mode mode, float* out, fl
         run_block(cw.blocks[static_cast<size_t>(b)], mode, x.data(), n_tokens);
     }
     throw_if_aborted(abort);
-    if (cw.post_ln_w.present()) {
-        layer_norm(x.data(), static_cast<const float*>(cw.post_ln_w.data), static_cast<const float*>(cw.post_ln_b.data),
-                   x.data(), n_tokens, w, h.layer_norm_eps);
-    }
+    if (cw.post_ln_w.present()) norm(mode, cw.post_ln_w, cw.post_ln_b, x.data(), x.data(), n_tokens);
 
     // Rows 1 … n_patches: LLaVA drops the leading CLS; llama.cpp takes the same
     // rows of its own order, i.e. drops patch 0 and keeps CLS as the last row.

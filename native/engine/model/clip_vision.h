@@ -34,7 +34,13 @@ enum class clip_mode {
     //    the output takes sequence rows 1..n_patches: patches 1.. and CLS;
     //  - GELU (tanh approximation) and quick-GELU through ggml's f16 tables;
     //  - attention keys and values rounded to f16 (CPU flash attention).
+    // Its arithmetic is that of llama.cpp's AVX2/AVX-512 builds where our
+    // kernels mirror them (matmuls, activation conversions).
     llama_cpp,
+    // The same semantics in the arithmetic of llama.cpp's portable x86-64 build
+    // (backend/cpu/portable/): its matmuls, LayerNorm and tiled flash
+    // attention, bit for bit — what @fugood/llama.node's linux-x64 binary computes.
+    llama_cpp_portable,
 };
 
 class clip_vision {
@@ -60,6 +66,8 @@ private:
 
     void matmul(clip_mode mode, const weight_tensor& w, const float* x, int64_t rows, float* y);
     void matmul_bias(clip_mode mode, const weight_tensor& w, const weight_tensor& bias, const float* x, int64_t rows, float* y);
+    // LayerNorm with `weight` and `bias` over rows of width; out may alias x.
+    void norm(clip_mode mode, const weight_tensor& weight, const weight_tensor& bias, const float* x, float* out, int64_t rows);
     void run_block(const clip_block_weights& l, clip_mode mode, float* x, int64_t n_tokens);
 
     std::unique_ptr<gguf_file> file_;

@@ -3,7 +3,8 @@
 #include "backend/cpu/attention.h"
 #include "backend/cpu/dequantize_cpu.h"
 #include "backend/cpu/elementwise.h"
-#include "backend/cpu/matmul_f32_activations.h"
+#include "backend/cpu/portable/portable_attention.h"
+#include "backend/cpu/portable/portable_elementwise.h"
 #include "common/aborted.h"
 #include "formats/half.h"
 
@@ -41,15 +42,26 @@ llama_decoder::llama_decoder(const llama_model& model, int64_t n_ctx, int n_thre
     gate_.resize(rows * h.n_ff);
     up_.resize(rows * h.n_ff);
     positions_.resize(rows);
+    if (numerics == decoder_numerics::llama_cpp_portable) require_portable_weights(model.weights());
+}
+
+void llama_decoder::require_portable_weights(const llama_weights& w) {
+    auto require = [](const weight_tensor& t) {
+        if (!cpu_matmul_portable_supports(t.type)) {
+            const tensor_type_traits* traits = find_tensor_type(static_cast<uint32_t>(t.type));
+            throw std::invalid_argument("the 'llama.cpp-portable' numerics take F32, F16, Q8_0, Q4_K and Q6_K weights; " +
+                                        t.name + " is " + (traits != nullptr ? traits->name : "another type"));
+        }
+    };
+    require(w.output);
+    for (const llama_layer_weights& l : w.layers) {
+        for (const weight_tensor* t : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) require(*t);
+    }
 }
 
 void llama_decoder::matmul(const weight_tensor& w, const float* x, int64_t rows, float* y) {
     // w: ne = [K, N]; y: rows × N.
-    if (numerics_ == decoder_numerics::reference) {
-        cpu_matmul_f32_activations(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
-    } else {
-        cpu_matmul(pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
-    }
+    cpu_matmul_in(numerics_, pool_, workspace_, w.type, w.data, w.ne[1], w.ne[0], x, rows, y, w.ne[1]);
 }
 
 void llama_decoder::decode_tokens(const int32_t* tokens, int64_t n, bool all_logits, float* logits,
@@ -117,6 +129,7 @@ void llama_decoder::forward_chunk(int64_t n, int64_t pos0, float* logits, bool a
     const int64_t kv_width = cache_.row_width();
     for (int64_t r = 0; r < n; ++r) positions_[static_cast<size_t>(r)] = static_cast<int32_t>(pos0 + r);
 
+    const bool portable = numerics_ == decoder_numerics::llama_cpp_portable;
     attention_params attention{};
     attention.n_queries = n;
     attention.n_keys = pos0 + n;
@@ -138,10 +151,11 @@ void llama_decoder::forward_chunk(int64_t n, int64_t pos0, float* logits, bool a
         matmul(l.wq, h_.data(), n, q_.data());
         matmul(l.wk, h_.data(), n, k_.data());
         matmul(l.wv, h_.data(), n, v_.data());
+        const rope_rounding rounding = portable ? rope_rounding::separate : rope_rounding::fused;
         rope_adjacent(q_.data(), n, q_width, hp.n_head, hp.head_dim, hp.n_rot, positions_.data(), hp.rope_freq_base,
-                      hp.rope_freq_scale);
+                      hp.rope_freq_scale, rounding);
         rope_adjacent(k_.data(), n, kv_width, hp.n_head_kv, hp.head_dim, hp.n_rot, positions_.data(), hp.rope_freq_base,
-                      hp.rope_freq_scale);
+                      hp.rope_freq_scale, rounding);
         throw_if_aborted(abort);
         if (cache_.element() == kv_element::f16) {
             uint16_t* keys = cache_.keys_f16(layer) + pos0 * kv_width;
@@ -150,7 +164,10 @@ void llama_decoder::forward_chunk(int64_t n, int64_t pos0, float* logits, bool a
                 keys[i] = f32_to_f16(k_[static_cast<size_t>(i)]);
                 values[i] = f32_to_f16(v_[static_cast<size_t>(i)]);
             }
-            cpu_attention_f16(pool_, attention, q_.data(), cache_.keys_f16(layer), cache_.values_f16(layer), attn_.data());
+            const auto attend = portable ? cpu_attention_f16_portable
+                                         : static_cast<void (*)(thread_pool&, const attention_params&, const float*,
+                                                                const uint16_t*, const uint16_t*, float*)>(cpu_attention_f16);
+            attend(pool_, attention, q_.data(), cache_.keys_f16(layer), cache_.values_f16(layer), attn_.data());
         } else {
             std::copy(k_.begin(), k_.begin() + n * kv_width, cache_.keys_f32(layer) + pos0 * kv_width);
             std::copy(v_.begin(), v_.begin() + n * kv_width, cache_.values_f32(layer) + pos0 * kv_width);
@@ -166,7 +183,7 @@ void llama_decoder::forward_chunk(int64_t n, int64_t pos0, float* logits, bool a
         matmul(l.ffn_gate, h_.data(), n, gate_.data());
         throw_if_aborted(abort);
         matmul(l.ffn_up, h_.data(), n, up_.data());
-        silu_mul(gate_.data(), up_.data(), gate_.data(), n * hp.n_ff);
+        (portable ? silu_mul_portable : silu_mul)(gate_.data(), up_.data(), gate_.data(), n * hp.n_ff);
         throw_if_aborted(abort);
         matmul(l.ffn_down, gate_.data(), n, h_.data());
         add_in_place(x_.data(), h_.data(), n * d);

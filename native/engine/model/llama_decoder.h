@@ -10,6 +10,7 @@
 
 #include "backend/cpu/matmul.h"
 #include "backend/cpu/thread_pool.h"
+#include "backend/cpu/arithmetic.h"
 #include "model/kv_cache.h"
 #include "model/llama_model.h"
 
@@ -19,13 +20,14 @@
 
 namespace llava {
 
-// How the forward pass does its arithmetic.
-//  llama_cpp: activations converted to each weight's dot-product format
-//             (f16 / bf16 / 8-bit blocks) and an f16 KV cache with llama.cpp's
-//             attention rounding — fast, and comparable token for token with llama.cpp.
-//  reference: f32 activations against weights dequantized to f32, f32 KV cache —
-//             the original model's arithmetic on the stored weights; slower.
-enum class decoder_numerics { llama_cpp, reference };
+// How the forward pass does its arithmetic (backend/cpu/arithmetic.h):
+//  llama_cpp:          what llama.cpp's AVX2/AVX-512 CPU builds compute, bit for
+//                      bit (activations in each weight's dot format, f16 KV cache,
+//                      its attention) — fast;
+//  llama_cpp_portable: what its portable x86-64 build computes — scalar, slow;
+//  reference:          f32 activations against weights dequantized to f32, f32 KV
+//                      cache — the original model's arithmetic; slower.
+using decoder_numerics = cpu_arithmetic;
 
 class llama_decoder {
 public:
@@ -46,6 +48,8 @@ private:
     void decode(int64_t n, bool all_logits, float* logits, const std::atomic<bool>* abort, FillRows fill_rows);
     void forward_chunk(int64_t n, int64_t pos0, float* logits, bool all_logits, const std::atomic<bool>* abort);
     void matmul(const weight_tensor& w, const float* x, int64_t rows, float* y);
+    // Throws std::invalid_argument naming the first weight matrix the portable numerics cannot multiply.
+    static void require_portable_weights(const llama_weights& w);
 
     const llama_model& model_;
     const decoder_numerics numerics_;

@@ -122,19 +122,6 @@ float exp_sum_scalar(float* s, int64_t n, float shift) {
 // ---------------------------------------------------------------------------
 // Driver.
 
-void validate(const attention_params& p) {
-    if (p.n_queries < 0 || p.n_keys < 0 || p.n_head < 1 || p.n_head_kv < 1 || p.head_dim < 1) {
-        throw std::invalid_argument("attention: negative counts, or no heads, or head_dim < 1");
-    }
-    if (p.n_head % p.n_head_kv != 0) {
-        throw std::invalid_argument("attention: n_head must be a multiple of n_head_kv");
-    }
-    if (p.q_stride < p.n_head * p.head_dim || p.out_stride < p.n_head * p.head_dim ||
-        p.kv_stride < p.n_head_kv * p.head_dim) {
-        throw std::invalid_argument("attention: a row stride is shorter than its row");
-    }
-}
-
 const attention_kernels& kernels_for(attention_kernel kernel) {
     if (!attention_kernel_available(kernel)) {
         throw std::invalid_argument(kernel == attention_kernel::avx512
@@ -325,7 +312,7 @@ void attention_tile_rounded(const attention_params& p, const attention_kernels& 
 template <typename T>
 void run_attention(thread_pool& pool, const attention_params& p, attention_kernel kernel, const float* q, const T* k,
                    const T* v, float* out) {
-    validate(p);
+    validate_attention_params(p);
     const attention_kernels& kern = kernels_for(kernel);
     const rounded_attention_kernels* exact = kernel == attention_kernel::avx512 ? &rounded_attention_kernels_avx512()
                                              : kernel == attention_kernel::avx2   ? &rounded_attention_kernels_avx2()
@@ -359,6 +346,19 @@ void run_attention(thread_pool& pool, const attention_params& p, attention_kerne
 }
 
 } // namespace
+
+void validate_attention_params(const attention_params& p) {
+    if (p.n_queries < 0 || p.n_keys < 0 || p.n_head < 1 || p.n_head_kv < 1 || p.head_dim < 1) {
+        throw std::invalid_argument("attention: negative counts, or no heads, or head_dim < 1");
+    }
+    if (p.n_head % p.n_head_kv != 0) {
+        throw std::invalid_argument("attention: n_head must be a multiple of n_head_kv");
+    }
+    if (p.q_stride < p.n_head * p.head_dim || p.out_stride < p.n_head * p.head_dim ||
+        p.kv_stride < p.n_head_kv * p.head_dim) {
+        throw std::invalid_argument("attention: a row stride is shorter than its row");
+    }
+}
 
 const attention_kernels& attention_kernels_scalar() {
     static const attention_kernels kernels = {scores_scalar<uint16_t>, scores_scalar<float>,

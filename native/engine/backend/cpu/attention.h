@@ -32,6 +32,10 @@ struct attention_params {
 // when n_keys < n_queries) gets zeros. Invalid sizes or strides throw
 // std::invalid_argument.
 
+// Throws std::invalid_argument for negative counts, no heads, n_head not a
+// multiple of n_head_kv, or a stride shorter than its row.
+void validate_attention_params(const attention_params& p);
+
 // Keys and values in f16 (the KV cache), with llama.cpp's numerics: queries
 // rounded to f16 for the key dot products, softmax probabilities rounded to
 // f16 for the value sum (so not an online softmax: each tile row keeps its

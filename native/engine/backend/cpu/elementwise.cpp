@@ -21,7 +21,7 @@ void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int
 }
 
 void rope_adjacent(float* x, int64_t rows, int64_t row_stride, int64_t n_head, int64_t head_dim, int64_t n_rot,
-                   const int32_t* positions, float freq_base, float freq_scale) {
+                   const int32_t* positions, float freq_base, float freq_scale, rope_rounding rounding) {
     const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
     for (int64_t r = 0; r < rows; ++r) {
         float* row = x + r * row_stride;
@@ -34,10 +34,13 @@ void rope_adjacent(float* x, int64_t rows, int64_t row_stride, int64_t n_head, i
                 float* pair = row + h * head_dim + i;
                 const float a = pair[0];
                 const float b = pair[1];
-                // The roundings of llama.cpp's FMA builds (GCC contracts the first
-                // product of each expression into an FMA).
-                pair[0] = std::fma(a, c, -(b * s));
-                pair[1] = std::fma(a, s, b * c);
+                if (rounding == rope_rounding::fused) {
+                    pair[0] = std::fma(a, c, -(b * s));
+                    pair[1] = std::fma(a, s, b * c);
+                } else {
+                    pair[0] = a * c - b * s;
+                    pair[1] = a * s + b * c;
+                }
             }
             theta *= theta_scale;
         }

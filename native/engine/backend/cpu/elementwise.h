@@ -10,11 +10,17 @@ namespace llava {
 // out[r] = x[r] / sqrt(mean(x[r]²) + eps) ⊙ weight, for `rows` rows of n.
 void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int64_t n, float eps);
 
+// How RoPE rounds a0·c − a1·s and a0·s + a1·c: `fused`, the first product of
+// each folded into an FMA, as GCC contracts it in llama.cpp's FMA builds, or
+// `separate`, every product rounded, as in its portable build.
+enum class rope_rounding { fused, separate };
+
 // Rotary position embedding in the adjacent-pair ("normal", llama.cpp mode 0)
 // form, in place: for each row r (position positions[r]) and each head, pairs
 // (2i, 2i+1) of the first n_rot dimensions rotate by p · freq_scale · base^(−2i/n_rot).
 void rope_adjacent(float* x, int64_t rows, int64_t row_stride, int64_t n_head, int64_t head_dim, int64_t n_rot,
-                   const int32_t* positions, float freq_base, float freq_scale);
+                   const int32_t* positions, float freq_base, float freq_scale,
+                   rope_rounding rounding = rope_rounding::fused);
 
 // out = silu(gate) ⊙ up, silu(z) = z / (1 + e^−z).
 void silu_mul(const float* gate, const float* up, float* out, int64_t n);

@@ -61,11 +61,8 @@ void cpu_patch_embed(thread_pool& pool, matmul_workspace& ws, const patch_embed_
         const int64_t count = std::min(tile_patches, n_patches - first);
         for (int64_t t = 0; t < count; ++t) unfold_patch(in, first + t, tile.data() + t * patch_len);
         float* rows = out + (1 + first) * in.width;
-        if (in.f32_activations) {
-            cpu_matmul_f32_activations(pool, ws, in.kernel_type, in.kernel, in.width, patch_len, tile.data(), count, rows, in.width);
-        } else {
-            cpu_matmul(pool, ws, in.kernel_type, in.kernel, in.width, patch_len, tile.data(), count, rows, in.width);
-        }
+        cpu_matmul_in(in.arithmetic, pool, ws, in.kernel_type, in.kernel, in.width, patch_len, tile.data(), count, rows,
+                      in.width);
     }
     add_tokens_and_positions(in, n_patches, out);
 }

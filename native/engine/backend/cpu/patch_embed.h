@@ -8,13 +8,12 @@
 //
 // K is the GGUF tensor v.patch_embd.weight (ne = [p, p, 3, width]), i.e. width
 // rows of 3·p² weights in (c, ky, kx) order, kx fastest, in any format
-// cpu_matmul takes. As there, pixels are first converted to the kernel's dot
-// format (f16 for an F16 kernel, which is also what llama.cpp's im2col does),
-// unless `f32_activations` asks for the original model's f32 numerics.
+// cpu_matmul takes. The product is done in `arithmetic` (arithmetic.h): in
+// llama.cpp's, pixels are first converted to the kernel's dot format (f16 for
+// an F16 kernel, which is also what llama.cpp's im2col does).
 #pragma once
 
-#include "backend/cpu/matmul.h"
-#include "backend/cpu/matmul_f32_activations.h"
+#include "backend/cpu/arithmetic.h"
 #include "backend/cpu/thread_pool.h"
 #include "formats/tensor_type.h"
 
@@ -32,7 +31,7 @@ struct patch_embed_input {
     const float* bias;       // [width], or nullptr
     const float* class_embd; // [width]
     const float* positions;  // [1 + n_patches][width]
-    bool f32_activations = false; // true: cpu_matmul_f32_activations instead of cpu_matmul
+    cpu_arithmetic arithmetic = cpu_arithmetic::llama_cpp;
 };
 
 // Fused unfold + matmul: patches are unfolded one tile at a time into a small
