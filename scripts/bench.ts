@@ -5,7 +5,7 @@
  * The TinyLlama-1.1B-shaped Q4_0 model is written once by make-tiny-model into
  * the OS temp directory.
  *
- *   npm run bench -- [--threads N] [--prompt-tokens N] [--tokens N] [--runs N]
+ *   npm run bench -- [--threads N] [--prompt-sentences N] [--tokens N] [--runs N] [--type T]
  */
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { writeTextModel } from './tiny-model/textModel.js';
 
 const o = new Command('bench')
   .option('--threads <n>', 'threads for both engines', Number, 2)
+  .option('--prompt-sentences <n>', 'prompt length: repeats of a 23-token sentence (6: 140 tokens; 28: 646, about a LLaVA image prompt)', Number, 6)
   .option('--tokens <n>', 'tokens to generate', Number, 32)
   .option('--runs <n>', 'runs per engine (the best is reported)', Number, 3)
   .option('--type <type>', 'weight type of the TinyLlama-shaped model', 'Q4_0')
@@ -32,7 +33,7 @@ if (!existsSync(path)) {
   console.log(`writing ${path} …`);
   await writeTextModel(path, { ...TEXT_PRESETS['tinyllama-1.1b'], name: 'bench-tinyllama', vocab, weightType: o.type, tiedOutput: false, seed: 1, ggufVersion: 3 });
 }
-const prompt = 'Once upon a time there was a little girl named Lily who loved to play in the park with her friends. '.repeat(6);
+const prompt = 'Once upon a time there was a little girl named Lily who loved to play in the park with her friends. '.repeat(o.promptSentences);
 
 interface Run {
   promptTokens: number;
