@@ -28,6 +28,8 @@ using attention_accumulate_fn = void (*)(const float* p, int64_t ldp, int64_t n_
                                          int64_t ldacc);
 
 struct attention_kernels {
+    // The f16 members are null in the AVX2 set: there f16 keys and values go
+    // through rounded_attention_kernels (below) instead.
     // s[r][j] = Σ_d q[r][d] · k[j][d]                          r < n_rows, j < n_keys
     attention_scores_fn<uint16_t> scores_f16;
     attention_scores_fn<float> scores_f32;

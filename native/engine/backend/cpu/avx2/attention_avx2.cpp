@@ -1,6 +1,6 @@
-// AVX2/FMA/F16C block kernels for cpu_attention_* (see attention_kernels.h
-// for the contract and attention.cpp for the scalar twins). f16 keys and
-// values are widened with F16C on load; all arithmetic is f32.
+// AVX2/FMA block kernels for cpu_attention_f32 (see attention_kernels.h for
+// the contract and attention.cpp for the scalar twins). f16 keys and values
+// take rounded_attention_avx2.cpp instead, which follows llama.cpp's orders.
 #include "backend/cpu/avx2/horizontal_avx2.h"
 #include "backend/cpu/attention_kernels.h"
 
@@ -18,10 +18,6 @@ namespace {
 // row, zero-filled so nothing past the row (possibly past the buffer) is read.
 
 inline __m256 load8(const float* x) { return _mm256_loadu_ps(x); }
-inline __m256 load8(const uint16_t* x) {
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
-}
-
 template <typename T>
 inline __m256 load_partial(const T* x, int64_t n) {
     T buf[8] = {};
@@ -232,8 +228,8 @@ float exp_sum_avx2(float* s, int64_t n, float shift) {
 } // namespace
 
 const attention_kernels& attention_kernels_avx2() {
-    static const attention_kernels kernels = {scores_avx2<uint16_t>,     scores_avx2<float>, accumulate_avx2<uint16_t>,
-                                              accumulate_avx2<float>,    scale_max_avx2,     exp_sum_avx2};
+    static const attention_kernels kernels = {nullptr, scores_avx2<float>, nullptr, accumulate_avx2<float>, scale_max_avx2,
+                                              exp_sum_avx2};
     return kernels;
 }
 
