@@ -1,6 +1,8 @@
-// Developer tool: our per-row AVX2 dot products (the kernels for weight
-// matrices whose row count is not a multiple of 8, which llama.cpp does not
-// repack) against llama.cpp's own ggml_vec_dot_* from one ggml-cpu build, on
+// Developer tool: our per-row AVX2 dot products (for quantized weights the
+// kernels of matrices whose row count is not a multiple of 8, which llama.cpp
+// does not repack; for F32 / F16 the decode kernels) against llama.cpp's own
+// ggml_vec_dot_* from one ggml-cpu build (pass its AVX2 build: on an AVX-512
+// one llama.cpp's F32 / F16 dot products group 16 lanes, ours AVX-512 ones too), on
 // fresh random weights and activations quantized by llama.cpp. Bit-identical
 // results mean the 8-bit activations downstream round the same way.
 //
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
     reinterpret_cast<void (*)()>(dlsym(lib, "ggml_cpu_init"))();
     const auto traits_of = reinterpret_cast<const cpu_type_traits* (*)(ggml_type)>(dlsym(lib, "ggml_get_type_traits_cpu"));
     const format formats[] = {
+        {"F32", llava::tensor_type::F32, GGML_TYPE_F32, llava::vec_dot_f32_f32_avx2},
+        {"F16", llava::tensor_type::F16, GGML_TYPE_F16, llava::vec_dot_f16_f16_avx2},
         {"Q4_0", llava::tensor_type::Q4_0, GGML_TYPE_Q4_0, llava::vec_dot_q4_0_q8_0_avx2},
         {"Q8_0", llava::tensor_type::Q8_0, GGML_TYPE_Q8_0, llava::vec_dot_q8_0_q8_0_avx2},
         {"Q2_K", llava::tensor_type::Q2_K, GGML_TYPE_Q2_K, llava::vec_dot_q2_K_q8_K_avx2},
@@ -69,7 +73,7 @@ int main(int argc, char** argv) {
                 std::vector<float> w(static_cast<size_t>(k)), x(static_cast<size_t>(k));
                 for (float& v : w) v = normal(rng);
                 for (float& v : x) v = normal(rng) * static_cast<float>(trial % 3 + 1);
-                std::vector<uint8_t> wq(static_cast<size_t>(k) * 2), xq(static_cast<size_t>(k) * 2);
+                std::vector<uint8_t> wq(static_cast<size_t>(k) * 4), xq(static_cast<size_t>(k) * 4); // F32 is the widest format
                 llava::quantize_row(f.ours, w.data(), wq.data(), k);
                 activations->from_float(x.data(), xq.data(), k);
                 float theirs = 0.0f;

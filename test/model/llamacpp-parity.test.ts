@@ -5,10 +5,11 @@
  *  - the same argmax wherever llama.cpp's top-2 margin exceeds 1 % probability;
  *  - max |Δ log p| over llama.cpp's top-10 < 0.05 at every position.
  * On an AVX-512 machine (llama.cpp then runs its AVX-512 build, and we mirror
- * its summation orders, vector exp and FMA roundings) every quantized format
- * agrees to ~1e-6: the activations llama.cpp quantizes to 8 bits are the same
- * floats, so they round the same way. Float weights (F32, F16, BF16) differ in
- * the last bits (llama.cpp's float GEMMs are not mirrored), within 0.03.
+ * its summation orders, vector exp and FMA roundings) every format but BF16
+ * agrees to ~1e-6: the activations llama.cpp quantizes to 8 bits (or rounds
+ * to f16) are the same floats, so they round the same way. BF16 differs in the
+ * last bits (llama.cpp's AVX-512 BF16 dot instructions are not mirrored),
+ * within 0.03.
  * Greedy 64-token continuations are identical for F32, F16 and Q8_0.
  */
 import { join } from 'node:path';

@@ -17,7 +17,9 @@
 //    the AVX-512 VNNI tiles are
 //    bit-identical to the AVX2 per-row dot products (M = 1, one row at a time;
 //    for Q4_K / Q2_K in llama.cpp's repacked order, rows in groups of four, see
-//    four_row_order_differs);
+//    four_row_order_differs); F32 / F16 instead equal, bit for bit, a plain C++
+//    rendering of llama.cpp's float orders for that instruction set (its GEMM
+//    for several rows, its dot product for one; llama_cpp_float_order);
 //  - (a) AVX2 vs scalar kernels: ‖Δ‖ ≤ 1e-5·S, where S = sqrt(Σ_mnk (W·X)²)
 //    is the magnitude scale of the products (S ≈ ‖Y‖ for random data, but it
 //    cannot be near zero by chance as a single dot product can). They differ
@@ -259,6 +261,59 @@ bool four_row_order_differs(tensor_type type, int64_t N, matmul_kernels kernels)
     return type == tensor_type::Q4_K || (type == tensor_type::Q2_K && kernels == matmul_kernels::avx512vnni);
 }
 
+// F32 / F16 weights follow llama.cpp's float orders, which depend on the
+// instruction set (8 lanes for AVX2, 16 for AVX-512) and on the batch: its
+// GEMM for several rows when K is a whole number of lane steps, else its dot
+// product (4 accumulators over 4-lane-width steps). llama_cpp_float_order
+// computes those sums in plain C++ for comparison.
+bool is_float_format(tensor_type type) { return type == tensor_type::F32 || type == tensor_type::F16; }
+
+// GCC's reduce tree (halves down to 4 lanes, then (0+2) + (1+3)), or, for the
+// AVX2 dot product, halves then adjacent pairs.
+float reduce_lanes(std::vector<float> v, bool adjacent_pairs_last) {
+    while (v.size() > 4) {
+        const size_t h = v.size() / 2;
+        for (size_t i = 0; i < h; ++i) v[i] = v[i + h] + v[i];
+        v.resize(h);
+    }
+    return adjacent_pairs_last ? (v[0] + v[1]) + (v[2] + v[3]) : (v[0] + v[2]) + (v[1] + v[3]);
+}
+
+std::vector<float> llama_cpp_float_order(const problem& p, int lanes) {
+    const bool f16 = p.type == tensor_type::F16;
+    auto x_at = [&](int64_t m, int64_t k) { return f16 ? f16_to_f32(f32_to_f16(p.X[m * p.K + k])) : p.X[m * p.K + k]; };
+    std::vector<float> Y(static_cast<size_t>(p.M * p.N));
+    const bool gemm = p.M > 1 && p.K % lanes == 0;
+    for (int64_t m = 0; m < p.M; ++m) {
+        for (int64_t n = 0; n < p.N; ++n) {
+            const float* w = p.W_dequantized.data() + n * p.K;
+            float result;
+            if (gemm) {
+                std::vector<float> acc(static_cast<size_t>(lanes), 0.0f);
+                for (int64_t k = 0; k < p.K; ++k) acc[k % lanes] = std::fma(w[k], x_at(m, k), acc[k % lanes]);
+                result = reduce_lanes(acc, false);
+            } else {
+                const int64_t step = 4 * lanes, steps = p.K / step * step;
+                std::vector<float> acc(static_cast<size_t>(step), 0.0f);
+                for (int64_t k = 0; k < steps; ++k) acc[k % step] = std::fma(w[k], x_at(m, k), acc[k % step]);
+                std::vector<float> folded(static_cast<size_t>(lanes));
+                for (int t = 0; t < lanes; ++t) folded[t] = (acc[t] + acc[2 * lanes + t]) + (acc[lanes + t] + acc[3 * lanes + t]);
+                const float tree = reduce_lanes(folded, lanes == 8);
+                if (f16) {
+                    double sum = tree;
+                    for (int64_t k = steps; k < p.K; ++k) sum += static_cast<double>(w[k] * x_at(m, k));
+                    result = static_cast<float>(sum);
+                } else {
+                    result = tree;
+                    for (int64_t k = steps; k < p.K; ++k) result = std::fma(w[k], x_at(m, k), result);
+                }
+            }
+            Y[static_cast<size_t>(m * p.N + n)] = result;
+        }
+    }
+    return Y;
+}
+
 bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
@@ -368,6 +423,15 @@ void test_products(tensor_type type, int64_t K, int64_t N, int64_t M, uint64_t s
     // The prefill kernels must reproduce the per-row dot products (decoding
     // one row at a time, or four where four_row_order_differs) bit for bit.
     auto check_against_rows = [&](const std::vector<float>& Y, matmul_kernels kernels) {
+        if (is_float_format(type)) {
+            const int lanes = kernels == matmul_kernels::avx512vnni ? 16 : 8;
+            if (!bit_identical(Y, llama_cpp_float_order(p, lanes))) {
+                ok = false;
+                problems += std::string(" ") + kernels_name(kernels) + ": not llama.cpp's " + std::to_string(lanes) + "-lane order";
+            }
+            line += std::string(" | ") + kernels_name(kernels) + " == llama.cpp's order bitwise";
+            return;
+        }
         const int64_t group = four_row_order_differs(type, N, kernels) ? 4 : 1;
         if (!bit_identical(Y, run_row_by_row(p, *pools.front(), kernels, group))) {
             ok = false;
@@ -378,7 +442,8 @@ void test_products(tensor_type type, int64_t K, int64_t N, int64_t M, uint64_t s
     if (have_avx2) check_against_rows(best, matmul_kernels::avx2);
     if (cpu_matmul_has_avx512vnni()) {
         const std::vector<float> vnni = run_all_pools(matmul_kernels::avx512vnni, ok, problems);
-        if (four_row_order_differs(type, N, matmul_kernels::avx512vnni) != four_row_order_differs(type, N, matmul_kernels::avx2)) {
+        if (is_float_format(type) ||
+            four_row_order_differs(type, N, matmul_kernels::avx512vnni) != four_row_order_differs(type, N, matmul_kernels::avx2)) {
             check_against_rows(vnni, matmul_kernels::avx512vnni);  // llama.cpp repacks Q2_K on AVX-512 hosts only
         } else {
             // Otherwise the AVX-512 VNNI tiles follow the AVX2 kernels (`best` is checked above).

@@ -38,11 +38,16 @@ struct weight_kernels {
     // multiple of 8, an AVX2 host, for Q2_K an AVX-512 one), kernels in its
     // order, which replace the others there, for decode as well.
     interleaved_kernels interleaved{};
+    // Where llama.cpp's AVX-512 dot product groups its sum differently from its
+    // AVX2 one (the float formats): that order, for decode on AVX-512 hosts.
+    vec_dot_fn avx512 = nullptr;
 };
 
 const weight_kernels* find_weight_kernels(tensor_type type) {
-    static const weight_kernels f32{tensor_type::F32, vec_dot_f32_f32_ref, vec_dot_f32_f32_avx2};
-    static const weight_kernels f16{tensor_type::F16, vec_dot_f16_f16_ref, vec_dot_f16_f16_avx2};
+    static const weight_kernels f32{tensor_type::F32,     vec_dot_f32_f32_ref,    vec_dot_f32_f32_avx2,
+                                    matmul_tile_f32_avx512, matmul_tile_f32_avx2, {}, vec_dot_f32_f32_avx512};
+    static const weight_kernels f16{tensor_type::F16,     vec_dot_f16_f16_ref,    vec_dot_f16_f16_avx2,
+                                    matmul_tile_f16_avx512, matmul_tile_f16_avx2, {}, vec_dot_f16_f16_avx512};
     static const weight_kernels bf16{tensor_type::BF16, vec_dot_bf16_bf16_ref, vec_dot_bf16_bf16_avx2};
     static const weight_kernels q4_0{tensor_type::Q8_0, vec_dot_q4_0_q8_0_ref, vec_dot_q4_0_q8_0_avx2,
                                          matmul_tile_q4_0_q8_0_avx512vnni, matmul_tile_q4_0_q8_0_avx2,
@@ -290,7 +295,10 @@ void cpu_matmul(thread_pool& pool, matmul_workspace& ws, tensor_type type, const
                                 : resolved == matmul_kernels::avx2       ? weight.avx2_tile
                                                                          : nullptr;
     const matmul_tile_fn tile_x4 = !interleaved ? tile : il_avx512 ? il.avx512vnni_x4 : il.avx2_x4;
-    matmul_problem problem{resolved == matmul_kernels::scalar ? weight.scalar : weight.avx2, tile, tile_x4, interleaved,
+    const vec_dot_fn dot = resolved == matmul_kernels::scalar                            ? weight.scalar
+                           : resolved == matmul_kernels::avx512vnni && weight.avx512 != nullptr ? weight.avx512
+                                                                                                 : weight.avx2;
+    matmul_problem problem{dot, tile, tile_x4, interleaved,
                            static_cast<const uint8_t*>(W), w_row_bytes, nullptr, x_row_bytes, N, K, M, Y, ldy};
     if (weight.activation_type == tensor_type::F32) {
         problem.X = reinterpret_cast<const uint8_t*>(X);  // already in the dot-product format

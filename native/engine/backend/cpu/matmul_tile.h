@@ -10,8 +10,9 @@
 // Every kernel reproduces, for each output, the exact arithmetic of the
 // matching `_avx2` dot product (the same exact integer sums in the same lanes,
 // the same float operations in the same order), so its results are bit-identical
-// to those of decoding one activation row at a time (M = 1). The exception are
-// the `_interleaved` kernels, which follow llama.cpp's CPU_REPACK kernels
+// to those of decoding one activation row at a time (M = 1). The exceptions are
+// the F32 / F16 kernels, which follow llama.cpp's float GEMM (its order for a
+// batch differs from its dot product's), and the `_interleaved` kernels, which follow llama.cpp's CPU_REPACK kernels
 // instead: the AVX2 and AVX-512 versions agree bit for bit, and the `_x4` ones
 // (for groups of four activation rows) differ from the others as llama.cpp's
 // four-row kernel differs from its one-row kernel.
@@ -96,6 +97,10 @@ inline void prefetch_weight_rows(const uint8_t* const* w, int64_t offset, int by
 // -mavx2 -mfma -mf16c); call only when cpu_matmul_has_avx2().
 void matmul_tile_q4_0_q8_0_avx2(const matmul_tile& tile);
 void matmul_tile_q8_0_q8_0_avx2(const matmul_tile& tile);
+// F32 / F16 weights in llama.cpp's AVX2 float GEMM order (matmul_float_avx2.cpp),
+// which differs from the order of the dot products used for one row.
+void matmul_tile_f32_avx2(const matmul_tile& tile);
+void matmul_tile_f16_avx2(const matmul_tile& tile);
 
 // AVX2 kernels in the order of llama.cpp's CPU_REPACK kernels, for weights with
 // a multiple of 8 rows (matmul_tile_interleaved_avx2.cpp); `_x4`: the order of
@@ -112,6 +117,9 @@ void matmul_tile_q4_0_q8_0_avx512vnni(const matmul_tile& tile);
 void matmul_tile_q8_0_q8_0_avx512vnni(const matmul_tile& tile);
 void matmul_tile_q4_K_q8_K_avx512vnni(const matmul_tile& tile);
 void matmul_tile_q6_K_q8_K_avx512vnni(const matmul_tile& tile);
+// F32 / F16 weights in llama.cpp's AVX-512 float GEMM order (matmul_float_avx512.cpp).
+void matmul_tile_f32_avx512(const matmul_tile& tile);
+void matmul_tile_f16_avx512(const matmul_tile& tile);
 // In the order of the `_interleaved` AVX2 kernels above (bit-identical to them).
 void matmul_tile_q4_0_q8_0_interleaved_avx512vnni(const matmul_tile& tile);
 void matmul_tile_q4_K_q8_K_interleaved_avx512vnni(const matmul_tile& tile);

@@ -44,6 +44,10 @@ float vec_dot_iq4_xs_q8_K_ref(int64_t k, const void* w, const void* x);
 
 float vec_dot_f32_f32_avx2(int64_t k, const void* w, const void* x);
 float vec_dot_f16_f16_avx2(int64_t k, const void* w, const void* x);
+// llama.cpp's AVX-512 dot-product order for float weights (avx512/matmul_float_avx512.cpp;
+// AVX-512 F/BW/VL/VNNI hosts): its 16-lane accumulators group the sum differently than AVX2's.
+float vec_dot_f32_f32_avx512(int64_t k, const void* w, const void* x);
+float vec_dot_f16_f16_avx512(int64_t k, const void* w, const void* x);
 float vec_dot_bf16_bf16_avx2(int64_t k, const void* w, const void* x);
 
 float vec_dot_q4_0_q8_0_avx2(int64_t k, const void* w, const void* x);

@@ -1,10 +1,16 @@
 // AVX2/FMA/F16C kernels for the float weight formats: the 16-bit formats are
 // widened to f32 on load, then 32 products per step are accumulated with FMA
-// in four independent accumulators (to hide the FMA latency).
+// in four independent accumulators (to hide the FMA latency). F32 and F16
+// keep llama.cpp's AVX2 dot-product order exactly (its decode path): the four
+// accumulators folded as (0+2) + (1+3), halves added, then two horizontal
+// pair-adds; the tail past the last 32-element step added one product at a
+// time (F32: FMA into a float; F16: into a double).
 #include "backend/cpu/vec_dot.h"
 
 #include "backend/cpu/avx2/int8_dot_avx2.h"
 #include "formats/half.h"
+
+#include <cmath>
 
 namespace llava {
 
@@ -42,24 +48,37 @@ float dot_vectors(int64_t k, const Element* a, const Element* b, Load load, int6
 
 } // namespace
 
+namespace {
+
+// llama.cpp's AVX2 float dot product over the first ⌊k/32⌋·32 elements.
+template <typename Element, typename Load>
+float llama_cpp_dot_steps(int64_t k, const Element* a, const Element* b, Load load) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i + 32 <= k; i += 32) {
+        for (int j = 0; j < 4; ++j) acc[j] = _mm256_fmadd_ps(load(a + i + 8 * j), load(b + i + 8 * j), acc[j]);
+    }
+    const __m256 folded = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
+    const __m128 halves = _mm_add_ps(_mm256_castps256_ps128(folded), _mm256_extractf128_ps(folded, 1));
+    const __m128 pairs = _mm_hadd_ps(halves, halves);
+    return _mm_cvtss_f32(_mm_hadd_ps(pairs, pairs));
+}
+
+} // namespace
+
 float vec_dot_f32_f32_avx2(int64_t k, const void* w, const void* x) {
     const float* a = static_cast<const float*>(w);
     const float* b = static_cast<const float*>(x);
-    int64_t done = 0;
-    float sum = dot_vectors(k, a, b, load8, done);
-    for (int64_t i = done; i < k; ++i) {
-        sum += load_unaligned<float>(a + i) * load_unaligned<float>(b + i);
-    }
+    float sum = llama_cpp_dot_steps(k, a, b, load8);
+    for (int64_t i = k / 32 * 32; i < k; ++i) sum = std::fma(load_unaligned<float>(a + i), load_unaligned<float>(b + i), sum);
     return sum;
 }
 
 float vec_dot_f16_f16_avx2(int64_t k, const void* w, const void* x) {
     const uint16_t* a = static_cast<const uint16_t*>(w);
     const uint16_t* b = static_cast<const uint16_t*>(x);
-    int64_t done = 0;
-    float sum = dot_vectors(k, a, b, load8_f16, done);
-    for (int64_t i = done; i < k; ++i) sum += load_f16_as_f32(a + i) * load_f16_as_f32(b + i);
-    return sum;
+    double sum = llama_cpp_dot_steps(k, a, b, load8_f16);
+    for (int64_t i = k / 32 * 32; i < k; ++i) sum += static_cast<double>(load_f16_as_f32(a + i) * load_f16_as_f32(b + i));
+    return static_cast<float>(sum);
 }
 
 float vec_dot_bf16_bf16_avx2(int64_t k, const void* w, const void* x) {

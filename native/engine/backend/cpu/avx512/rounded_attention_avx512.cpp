@@ -5,6 +5,7 @@
 #include "backend/cpu/attention_kernels.h"
 #include "backend/cpu/rounded_attention_scores.h"
 #include "backend/cpu/avx512/exp_avx512.h"
+#include "backend/cpu/avx512/horizontal_avx512.h"
 
 #include <algorithm>
 #include <limits>
