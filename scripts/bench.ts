@@ -5,7 +5,12 @@
  * The TinyLlama-1.1B-shaped Q4_0 model is written once by make-tiny-model into
  * the OS temp directory.
  *
- *   npm run bench -- [--threads N] [--prompt-sentences N] [--tokens N] [--runs N] [--type T]
+ *   npm run bench -- [--threads N] [--prompt-sentences N] [--tokens N] [--runs N] [--type T] [--vision]
+ *
+ * --vision also times image encoding with a CLIP ViT-L/14-336-shaped F16 mmproj
+ * (written once next to the text model) in both visionCompat modes. There is
+ * no llama.cpp to compare it with here: node-llama-cpp has no image input, and
+ * the llama.cpp inside @fugood/llama.node is a portable build without AVX.
  */
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +20,9 @@ import { Command } from 'commander';
 
 import { LlavaModel } from '../lib/LlavaModel.js';
 import { runOracle } from '../test/oracles/runOracle.js';
-import { TEXT_PRESETS } from './tiny-model/presets.js';
+import { TEXT_PRESETS, VISION_PRESETS } from './tiny-model/presets.js';
 import { writeTextModel } from './tiny-model/textModel.js';
+import { writeVisionModel } from './tiny-model/visionModel.js';
 
 const o = new Command('bench')
   .option('--threads <n>', 'threads for both engines', Number, 2)
@@ -24,6 +30,7 @@ const o = new Command('bench')
   .option('--tokens <n>', 'tokens to generate', Number, 32)
   .option('--runs <n>', 'runs per engine (the best is reported)', Number, 3)
   .option('--type <type>', 'weight type of the TinyLlama-shaped model', 'Q4_0')
+  .option('--vision', 'also time image encoding (CLIP ViT-L/14-336-shaped F16 mmproj)', false)
   .parse()
   .opts();
 
@@ -66,3 +73,34 @@ console.log(`|---|---:|---:|`);
 console.log(`| llava-node | ${ours.prompt.toFixed(1)} | ${ours.generate.toFixed(2)} |`);
 console.log(`| llama.cpp (node-llama-cpp 3.21.1) | ${theirs.prompt.toFixed(1)} | ${theirs.generate.toFixed(2)} |`);
 console.log(`| ratio | ${(ours.prompt / theirs.prompt).toFixed(2)} | ${(ours.generate / theirs.generate).toFixed(2)} |`);
+
+if (o.vision) {
+  const mmproj = join(tmpdir(), 'llava-bench-clip-vit-l-336-F16.gguf');
+  if (!existsSync(mmproj)) {
+    console.log(`writing ${mmproj} …`);
+    await writeVisionModel(mmproj, {
+      ...VISION_PRESETS['clip-vit-l-336'],
+      name: 'bench-clip',
+      projectionDim: TEXT_PRESETS['tinyllama-1.1b'].nEmbd,
+      weightType: 'F16',
+      seed: 2,
+      ggufVersion: 3,
+    });
+  }
+  console.log(`\nImage encoding, CLIP ViT-L/14-336-shaped F16, ${o.threads} threads, 336×336 input, best of ${o.runs}`);
+  console.log('| visionCompat | ms per image |');
+  console.log('|---|---:|');
+  for (const visionCompat of ['reference', 'llama.cpp'] as const) {
+    const vision = await LlavaModel.load({ model: path, mmproj, visionCompat, threads: o.threads, contextSize: 1024 });
+    let bestMs = Infinity;
+    for (let i = 0; i < o.runs; i++) {
+      // A different image each run: the encoder caches by content.
+      const data = Uint8Array.from({ length: 336 * 336 * 3 }, (_, k) => (k * 7 + i * 13) & 255);
+      const start = performance.now();
+      await vision.encodeImage({ data, width: 336, height: 336 });
+      bestMs = Math.min(bestMs, performance.now() - start);
+    }
+    await vision.dispose();
+    console.log(`| ${visionCompat} | ${bestMs.toFixed(0)} |`);
+  }
+}
