@@ -164,10 +164,12 @@ void llama_decoder::forward_chunk(int64_t n, int64_t pos0, float* logits, bool a
                 keys[i] = f32_to_f16(k_[static_cast<size_t>(i)]);
                 values[i] = f32_to_f16(v_[static_cast<size_t>(i)]);
             }
-            const auto attend = portable ? cpu_attention_f16_portable
-                                         : static_cast<void (*)(thread_pool&, const attention_params&, const float*,
-                                                                const uint16_t*, const uint16_t*, float*)>(cpu_attention_f16);
-            attend(pool_, attention, q_.data(), cache_.keys_f16(layer), cache_.values_f16(layer), attn_.data());
+            if (portable) {
+                cpu_attention_f16_portable(pool_, attention, q_.data(), cache_.keys_f16(layer), cache_.values_f16(layer),
+                                           attn_.data());
+            } else {
+                cpu_attention_f16(pool_, attention, q_.data(), cache_.keys_f16(layer), cache_.values_f16(layer), attn_.data());
+            }
         } else {
             std::copy(k_.begin(), k_.begin() + n * kv_width, cache_.keys_f32(layer) + pos0 * kv_width);
             std::copy(v_.begin(), v_.begin() + n * kv_width, cache_.values_f32(layer) + pos0 * kv_width);

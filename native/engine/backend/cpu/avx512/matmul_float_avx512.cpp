@@ -12,11 +12,11 @@
 // F16 activations arrive converted to f16 (its vec_dot_type), widened on load.
 #include "backend/cpu/avx512/horizontal_avx512.h"
 #include "backend/cpu/matmul_tile.h"
+#include "backend/cpu/unaligned_load.h"
 #include "backend/cpu/vec_dot.h"
 #include "formats/half.h"
 
 #include <cmath>
-#include <cstring>
 #include <immintrin.h>
 
 namespace llava {
@@ -30,13 +30,6 @@ inline __m512 load16(const uint16_t* p) {
 inline float widen(float v) { return v; }
 inline float widen(uint16_t v) { return f16_to_f32(v); }
 
-template <typename T>
-T load_scalar(const T* p) {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
 // The dot-product order; Sum is float (F32) or double (F16), as in llama.cpp.
 template <typename T, typename Sum>
 float dot_order(int64_t k, const T* a, const T* b) {
@@ -47,8 +40,8 @@ float dot_order(int64_t k, const T* a, const T* b) {
     }
     Sum sum = reduce_add_avx512(_mm512_add_ps(_mm512_add_ps(acc[0], acc[2]), _mm512_add_ps(acc[1], acc[3])));
     for (int64_t i = steps; i < k; ++i) {
-        const float product_a = widen(load_scalar(a + i));
-        const float product_b = widen(load_scalar(b + i));
+        const float product_a = widen(load_unaligned<T>(a + i));
+        const float product_b = widen(load_unaligned<T>(b + i));
         if constexpr (sizeof(Sum) == sizeof(float)) {
             sum = std::fma(product_a, product_b, sum);
         } else {

@@ -3,6 +3,7 @@
 #include "backend/cpu/activation_quantize.h"
 #include "formats/blocks.h"
 #include "formats/half.h"
+#include "formats/packed_scales.h"
 
 #include <algorithm>
 #include <cmath>
@@ -55,24 +56,14 @@ float dot_q8_0(int64_t k, const void* w, const void* x) {
     return sum;
 }
 
-// The eight 6-bit scales and mins of a Q4_K super-block.
-void q4_K_scales(const uint8_t* packed, uint8_t scales[8], uint8_t mins[8]) {
-    for (int j = 0; j < 4; ++j) {
-        scales[j] = packed[j] & 63;
-        mins[j] = packed[j + 4] & 63;
-        scales[j + 4] = static_cast<uint8_t>((packed[j + 8] & 0x0f) | ((packed[j] >> 6) << 4));
-        mins[j + 4] = static_cast<uint8_t>((packed[j + 8] >> 4) | ((packed[j + 4] >> 6) << 4));
-    }
-}
-
 float dot_q4_K(int64_t k, const void* w, const void* x) {
     const auto* a = static_cast<const block_q4_K*>(w);
     const auto* b = static_cast<const block_q8_K*>(x);
     float lanes[8] = {};
     float sum = 0.0f;
     for (int64_t i = 0; i < k / 256; ++i) {
-        uint8_t scales[8], mins[8];
-        q4_K_scales(a[i].scales, scales, mins);
+        int scales[8], mins[8];
+        for (int j = 0; j < 8; ++j) unpack_q4_K_scale_min(a[i].scales, j, scales[j], mins[j]);
         int8_t codes[256];
         for (int j = 0; j < 4; ++j) {
             for (int l = 0; l < 32; ++l) {
